@@ -1,0 +1,38 @@
+"""async_handler's settings: one ASYNC_HANDLER dict in Django settings, with defaults here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    # Threads for sync views and other blocking Django code, per worker process.
+    # None: gunicorn's --threads when it is above 1, else 16.
+    "THREADS": None,
+    # Largest request body the server accepts at all (413 past it); None for no cap.
+    # Django's DATA_UPLOAD_MAX_MEMORY_SIZE still applies to non-multipart bodies.
+    "MAX_BODY_SIZE": 1024 * 1024 * 1024,
+    # Log a warning naming the view when the event loop is blocked this long (seconds).
+    # None or 0 turns the watch off.
+    "SLOW_CALLBACK_WARNING": 0.5,
+    # Dotted paths of async callables run on the worker's loop at startup and shutdown.
+    "STARTUP": [],
+    "SHUTDOWN": [],
+    # Extra middleware classes (dotted paths) whose sync hooks do no I/O and may
+    # therefore run on the event loop, in addition to the built-in list.
+    "INLINE_MIDDLEWARE": [],
+}
+
+
+def get(name: str) -> Any:
+    """Return one setting, falling back to its default."""
+    user = getattr(settings, "ASYNC_HANDLER", None) or {}
+    if name in user:
+        return user[name]
+    return DEFAULTS[name]
+
+
+def unknown_keys() -> list[str]:
+    user = getattr(settings, "ASYNC_HANDLER", None) or {}
+    return sorted(set(user) - set(DEFAULTS))

@@ -1,0 +1,207 @@
+"""AsyncDjangoApplication: one Django handler for WSGI servers and for aiohttp's loop.
+
+Called as `app(environ, start_response)` it is Django's WSGIHandler, so a
+plain WSGI server keeps working. Called as `app(aiohttp_request)` it returns
+a coroutine that runs the full middleware chain on the event loop, awaits
+async views there, and sends sync work to a bounded pool of threads, one
+thread per request (see pool.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import threading
+from typing import Any, AsyncIterator, Callable
+
+from aiohttp import web
+from asgiref.sync import ThreadSensitiveContext, async_to_sync, sync_to_async
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.core.handlers import base
+from django.core.handlers.exception import response_for_exception
+from django.core.handlers.wsgi import WSGIHandler
+from django.urls import set_urlconf
+from django.utils.log import log_response
+from functools import partial
+
+from . import conf, lifecycle
+from .chain import Chain
+from .pool import PinnedExecutor, ThreadPool
+from .request import ENVIRON_KEY, BadRequest, BodyTooLarge, RequestOptions, build_environ, read_body
+from .response import send_response
+from .view import ViewRunner
+
+logger = logging.getLogger("async_handler")
+
+
+class AsyncDjangoApplication(WSGIHandler):
+    """Django's handler for both worlds: WSGI callable and aiohttp request handler."""
+
+    def __init__(self) -> None:
+        # Middleware loads lazily, per mode, so that a process serving only
+        # one of WSGI or aiohttp instantiates each middleware once.
+        base.BaseHandler.__init__(self)
+        self._wsgi_lock = threading.Lock()
+        self.chain: Chain | None = None
+        self.pool: ThreadPool | None = None
+        self.options = RequestOptions()
+        self.on_request_done: Callable[[], None] | None = None
+        self.requests_handled = 0
+
+    # -- WSGI --------------------------------------------------------------
+
+    def __call__(self, *args: Any) -> Any:  # type: ignore[override]
+        """WSGI with (environ, start_response); aiohttp's handler with (request)."""
+        if len(args) == 1:
+            return self.handle(args[0])
+        return WSGIHandler.__call__(self, *args)
+
+    def get_response(self, request: Any) -> Any:
+        """Django's synchronous get_response, loading the sync chain on first use."""
+        if self._middleware_chain is None:
+            with self._wsgi_lock:
+                if self._middleware_chain is None:
+                    self.load_middleware(is_async=False)
+        return super().get_response(request)
+
+    def make_view_atomic(self, view: Any) -> Any:
+        # On the sync path a view that returns a coroutine is run to
+        # completion with async_to_sync, so WSGI servers serve it too.
+        atomic = super().make_view_atomic(view)
+        if asyncio.iscoroutinefunction(atomic) or inspect.iscoroutinefunction(atomic):
+            return atomic
+
+        def resolving(request: Any, *args: Any, **kwargs: Any) -> Any:
+            response = atomic(request, *args, **kwargs)
+            if inspect.isawaitable(response):
+                async def wait() -> Any:
+                    return await response
+
+                return async_to_sync(wait)()
+            return response
+
+        return resolving
+
+    # -- the event loop ------------------------------------------------------
+
+    async def startup(self, options: RequestOptions | None = None, threads: int | None = None) -> None:
+        """Build the async chain and thread pool, then run the STARTUP hooks."""
+        if options is not None:
+            self.options = options
+        if self.options.max_body_size is None:
+            self.options.max_body_size = conf.get("MAX_BODY_SIZE")
+        size = conf.get("THREADS") or threads or 16
+        self.pool = ThreadPool(int(size), on_bind=lifecycle.on_thread_bind,
+                               on_release=lifecycle.on_thread_release,
+                               on_stop=lifecycle.on_thread_stop)
+        runner = ViewRunner(self)
+        self.chain = Chain(self, runner)
+        runner.chain = self.chain
+        await lifecycle.run_hooks("STARTUP", self)
+
+    async def shutdown(self) -> None:
+        """Run the SHUTDOWN hooks, then stop the pool, closing each thread's DB connections."""
+        await lifecycle.run_hooks("SHUTDOWN", self)
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            await asyncio.get_running_loop().run_in_executor(None, pool.shutdown)
+
+    async def run_sync(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run sync `fn` on the current request's thread."""
+        return await sync_to_async(fn, thread_sensitive=True)(*args)
+
+    async def to_response(self, request: Any, exc: Exception) -> Any:
+        """Django's exception-to-response mapping; it may render templates, so off the loop."""
+        return await self.run_sync(response_for_exception, request, exc)
+
+    async def get_response_async(self, request: Any) -> Any:
+        assert self.chain is not None, "call startup() before serving"
+        set_urlconf(settings.ROOT_URLCONF)
+        response = await self.chain.entry(request)
+        response._resource_closers.append(request.close)
+        if response.status_code >= 400 and not getattr(response, "_has_been_logged", False):
+            if response.status_code >= 500:
+                # ERROR records may reach AdminEmailHandler, which does network I/O.
+                await self.run_sync(partial(log_response, "%s: %s", response.reason_phrase,
+                                            request.path, response=response, request=request))
+            else:
+                log_response("%s: %s", response.reason_phrase, request.path,
+                             response=response, request=request)
+        return response
+
+    @contextlib.asynccontextmanager
+    async def request_scope(self) -> AsyncIterator[PinnedExecutor]:
+        """Pin the sync work done inside to one pool thread, taken only when first needed."""
+        assert self.pool is not None, "call startup() before serving"
+        executor = self.pool.executor()
+        scope = ThreadSensitiveContext(executor=executor)
+        await scope.__aenter__()
+        try:
+            yield executor
+        finally:
+            # Neither step awaits anything, so a cancelled request still releases its thread.
+            await scope.__aexit__(None, None, None)
+            executor.shutdown()
+
+    async def handle(self, areq: web.BaseRequest) -> web.StreamResponse:
+        """Serve one aiohttp request through Django."""
+        try:
+            environ = build_environ(areq, self.options)
+        except BadRequest as exc:
+            logger.warning("Bad request from %s: %s", areq.remote, exc)
+            return web.Response(status=400, text=f"Bad Request: {exc}\n")
+        areq[ENVIRON_KEY] = environ
+        try:
+            async with self.request_scope() as executor:
+                return await self._serve(areq, environ, executor)
+        finally:
+            self.requests_handled += 1
+            if self.on_request_done is not None:
+                self.on_request_done()
+
+    async def _serve(self, areq: web.BaseRequest, environ: dict[str, Any],
+                     executor: PinnedExecutor) -> web.StreamResponse:
+        response = None
+        try:
+            too_large = None
+            try:
+                await read_body(areq, environ, self.options,
+                                data_upload_max=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+                                spool_max=settings.FILE_UPLOAD_MAX_MEMORY_SIZE)
+            except BodyTooLarge as exc:
+                if not exc.django_limit:
+                    logger.warning("Request body over %d bytes from %s: 413",
+                                   exc.limit, areq.remote)
+                    out = web.Response(status=413, text="Request Entity Too Large\n")
+                    out.force_close()
+                    return out
+                too_large = exc
+            request = self.request_class(environ)
+            if lifecycle.started_needs_thread():
+                await self.run_sync(lifecycle.send_started, self.__class__, environ)
+            if too_large is not None:
+                response = await self.to_response(request, RequestDataTooBig(
+                    "Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE."))
+                response._resource_closers.append(request.close)
+            else:
+                response = await self.get_response_async(request)
+            out = await send_response(areq, response, self.run_sync)
+            if too_large is not None:
+                out.force_close()
+            return out
+        finally:
+            if response is not None:
+                lifecycle.close_response(response, executor)
+            elif "wsgi.input" in environ:
+                environ["wsgi.input"].close()
+
+
+def get_async_application() -> AsyncDjangoApplication:
+    """Set up Django and return the application, as get_wsgi_application() does."""
+    import django
+
+    django.setup(set_prefix=False)
+    return AsyncDjangoApplication()

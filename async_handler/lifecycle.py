@@ -1,0 +1,124 @@
+"""Request and worker lifecycle: Django's request signals, pool thread hooks, startup hooks.
+
+Django connects close_old_connections and reset_queries to request_started
+and request_finished. Their work is per thread, so here they run on the pool
+thread a request borrows, when it borrows and returns it, which keeps
+CONN_MAX_AGE connections alive across requests exactly as under WSGI.
+Receivers we do not know run as Django runs them, off the loop.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+from typing import TYPE_CHECKING, Any
+
+from asgiref.sync import iscoroutinefunction
+from django.conf import settings
+from django.core import signals
+from django.core.handlers.base import reset_urlconf
+from django.db import close_old_connections, connections, reset_queries
+from django.http.response import HttpResponseBase
+from django.utils.module_loading import import_string
+
+from . import conf
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+    from .handler import AsyncDjangoApplication
+
+logger = logging.getLogger("async_handler")
+
+_NO_IO_CACHES = {
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+    "django.core.cache.backends.filebased.FileBasedCache",
+    "django.core.cache.backends.db.DatabaseCache",
+}
+
+
+def _receivers(signal: Any) -> list[Any]:
+    live = signal._live_receivers(None)
+    if isinstance(live, tuple):  # Django 5.0+: (sync, async)
+        return [*live[0], *live[1]]
+    return list(live)
+
+
+def _finished_inline_receivers() -> set[Any]:
+    known: set[Any] = {close_old_connections, reset_urlconf}
+    backends = {c.get("BACKEND") for c in settings.CACHES.values()}
+    if backends <= _NO_IO_CACHES:
+        from django.core.cache import close_caches
+
+        known.add(close_caches)
+    return known
+
+
+def started_needs_thread() -> bool:
+    """Whether request_started has receivers beyond the per-thread DB ones."""
+    return any(r not in (close_old_connections, reset_queries)
+               for r in _receivers(signals.request_started))
+
+
+def send_started(sender: type, environ: dict[str, Any]) -> None:
+    signals.request_started.send(sender=sender, environ=environ)
+
+
+def on_thread_bind() -> None:
+    """Runs on a pool thread before a request's first call: request_started's DB part."""
+    receivers = _receivers(signals.request_started)
+    if reset_queries in receivers:
+        reset_queries()
+    if close_old_connections in receivers:
+        close_old_connections()
+
+
+def on_thread_release() -> None:
+    """Runs on a pool thread after a request's last call: request_finished's DB part."""
+    if close_old_connections in _receivers(signals.request_finished):
+        close_old_connections()
+
+
+def on_thread_stop() -> None:
+    connections.close_all()
+
+
+def _close(response: Any) -> None:
+    try:
+        response.close()
+    except Exception:
+        logger.exception("Error closing response %r", response)
+
+
+def close_response(response: Any, executor: Executor) -> None:
+    """Call response.close() (firing request_finished) on the loop when safe, else on the thread.
+
+    It never waits: closing must happen even while the request is being
+    cancelled, and the thread runs it before it is handed to the next request.
+    """
+    on_loop = (
+        type(response).close is HttpResponseBase.close
+        and not (response.streaming and not getattr(response, "is_async", False))
+        and set(_receivers(signals.request_finished)) <= _finished_inline_receivers()
+    )
+    if on_loop:
+        _close(response)
+    else:
+        executor.submit(contextvars.copy_context().run, _close, response)
+
+
+async def run_hooks(name: str, app: AsyncDjangoApplication) -> None:
+    """Run the STARTUP or SHUTDOWN callables from settings, in order, on the loop."""
+    import asyncio
+
+    for path in conf.get(name):
+        hook = import_string(path) if isinstance(path, str) else path
+        if iscoroutinefunction(hook):
+            await hook()
+        else:
+            await asyncio.get_running_loop().run_in_executor(None, hook)
+    if name == "SHUTDOWN":
+        from . import client
+
+        await client.close()

@@ -1,0 +1,80 @@
+"""Send a Django HttpResponse through aiohttp, streaming chunk by chunk.
+
+Streaming bodies go out as they are produced: async iterators on the loop,
+sync ones one chunk per hop on the request's thread (Django's ASGI handler
+buffers sync iterators whole), and files in blocks read off the loop, never
+whole in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Awaitable, Callable
+
+from aiohttp import web
+from multidict import CIMultiDict
+
+FILE_BLOCK = 256 * 1024
+_END = object()
+
+RunSync = Callable[..., Awaitable[Any]]
+
+
+def _headers(response: Any) -> CIMultiDict[str]:
+    headers: CIMultiDict[str] = CIMultiDict(response.items())
+    for cookie in response.cookies.values():
+        headers.add("Set-Cookie", cookie.output(header="").strip())
+    return headers
+
+
+def _next_chunk(iterator: Any) -> Any:
+    return next(iterator, _END)
+
+
+def _read_block(filelike: Any, size: int) -> bytes:
+    data = filelike.read(size)
+    return data if isinstance(data, bytes) else data.encode()
+
+
+async def send_response(areq: web.BaseRequest, response: Any, run_sync: RunSync) -> web.StreamResponse:
+    """Write `response` to the client and return the aiohttp response for logging."""
+    status, reason = response.status_code, response.reason_phrase
+    if not response.streaming:
+        out = web.Response(body=response.content, status=status, reason=reason,
+                           headers=_headers(response))
+        await out.prepare(areq)
+        await out.write_eof()
+        return out
+    stream = web.StreamResponse(status=status, reason=reason, headers=_headers(response))
+    await stream.prepare(areq)
+    if areq.method != "HEAD" and status not in (204, 304):
+        filelike = getattr(response, "file_to_stream", None)
+        if filelike is not None and hasattr(filelike, "read"):
+            await _send_file(stream, filelike, response)
+        elif getattr(response, "is_async", False):
+            async for chunk in response.streaming_content:
+                await stream.write(chunk)
+        else:
+            iterator = iter(response.streaming_content)
+            while (chunk := await run_sync(_next_chunk, iterator)) is not _END:
+                await stream.write(chunk)
+    await stream.write_eof()
+    return stream
+
+
+async def _send_file(stream: web.StreamResponse, filelike: Any, response: Any) -> None:
+    # Blocks are read on the loop's default executor: file reads hold no
+    # thread-sensitive state, so they need not wait for the request's thread.
+    loop = asyncio.get_running_loop()
+    remaining = None
+    length = response.get("Content-Length")
+    if length and length.isdigit():
+        remaining = int(length)
+    while remaining is None or remaining > 0:
+        size = FILE_BLOCK if remaining is None else min(FILE_BLOCK, remaining)
+        block = await loop.run_in_executor(None, _read_block, filelike, size)
+        if not block:
+            break
+        await stream.write(block)
+        if remaining is not None:
+            remaining -= len(block)

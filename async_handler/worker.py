@@ -1,0 +1,195 @@
+"""gunicorn workers that serve AsyncDjangoApplication on aiohttp, one event loop per process.
+
+Process lifecycle only: the loop, signals, the heartbeat, max_requests and
+graceful shutdown. Requests are the handler's business (handler.py).
+
+    gunicorn mysite.wsgi -k async_handler.worker.AiohttpWorker
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import os
+import signal
+import sys
+from typing import Any, Callable
+
+from gunicorn.workers import base
+
+from .accesslog import access_logger_class
+from .request import RequestOptions
+from .server import DjangoServer
+
+
+def _trust(allow: list[str]) -> Callable[[str], bool]:
+    if "*" in allow:
+        return lambda addr: True
+    networks = [ipaddress.ip_network(a.strip(), strict=False) for a in allow if a.strip()]
+
+    def trusted(addr: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(addr)
+        except ValueError:
+            return False
+        return any(ip in net for net in networks)
+
+    return trusted
+
+
+def _limit(value: int, unlimited: int) -> int:
+    return value if value > 0 else unlimited
+
+
+class AiohttpWorker(base.Worker):
+    """Serves the Django application with aiohttp; every gunicorn setting applies."""
+
+    #: Callable that makes the worker's event loop; variants change only this.
+    loop_factory: Callable[[], asyncio.AbstractEventLoop] = staticmethod(asyncio.new_event_loop)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.exit_code = 0
+        self._stop: asyncio.Event | None = None
+        self._quick = False
+
+    def init_process(self) -> None:
+        self.loop = self.loop_factory()
+        asyncio.set_event_loop(self.loop)
+        super().init_process()
+
+    def load_wsgi(self) -> None:
+        super().load_wsgi()
+        from django.core.handlers.wsgi import WSGIHandler
+
+        from .handler import AsyncDjangoApplication
+
+        if isinstance(self.wsgi, AsyncDjangoApplication):
+            return
+        if isinstance(self.wsgi, WSGIHandler):
+            self.log.warning(
+                "%s is Django's plain WSGIHandler; serving it with AsyncDjangoApplication. "
+                "Use async_handler.get_async_application() in your wsgi.py.",
+                self.cfg.wsgi_app or "the application")
+            self.wsgi = AsyncDjangoApplication()
+            return
+        self.log.error("AiohttpWorker serves Django projects only: the application must be "
+                       "async_handler.get_async_application(), got %r", self.wsgi)
+        sys.exit(1)
+
+    def init_signals(self) -> None:
+        assert self.loop is not None
+        for sig in self.SIGNALS:
+            signal.signal(sig, signal.SIG_DFL)
+        self.loop.add_signal_handler(signal.SIGTERM, self._graceful_stop)
+        self.loop.add_signal_handler(signal.SIGINT, self._quick_stop)
+        self.loop.add_signal_handler(signal.SIGQUIT, self._quick_stop)
+        self.loop.add_signal_handler(signal.SIGUSR1, self.log.reopen_files)
+        self.loop.add_signal_handler(signal.SIGWINCH, lambda: None)
+        # SIGABRT comes from the arbiter when the heartbeat stopped, that is
+        # when the loop is blocked, so it cannot wait for the loop.
+        signal.signal(signal.SIGABRT, self.handle_abort)
+
+    def _graceful_stop(self) -> None:
+        self.alive = False
+        if self._stop is not None:
+            self._stop.set()
+
+    def _quick_stop(self) -> None:
+        self._quick = True
+        self.cfg.worker_int(self)
+        self._graceful_stop()
+
+    def _request_done(self) -> None:
+        self.nr += 1
+        if self.nr >= self.max_requests and self.alive:
+            self.log.info("Autorestarting worker after current request.")
+            self._graceful_stop()
+
+    def server_options(self) -> dict[str, Any]:
+        """aiohttp server settings from gunicorn's configuration."""
+        cfg = self.cfg
+        options: dict[str, Any] = {
+            "handler_cancellation": True,
+            "keepalive_timeout": float(cfg.keepalive),
+            "max_line_size": _limit(cfg.limit_request_line, 1024 * 1024),
+            "max_field_size": _limit(cfg.limit_request_field_size, 1024 * 1024),
+            "max_headers": _limit(cfg.limit_request_fields, 32768),
+            "access_log": None,
+        }
+        if (cfg.accesslog or cfg.logconfig or getattr(cfg, "logconfig_dict", None)
+                or (cfg.syslog and not cfg.disable_redirect_access_to_syslog)):
+            options["access_log_class"] = access_logger_class(self.log)
+            options["access_log"] = self.log.access_log
+        return options
+
+    def request_options(self) -> RequestOptions:
+        cfg = self.cfg
+        return RequestOptions(
+            script_name=os.environ.get("SCRIPT_NAME", ""),
+            is_ssl=bool(cfg.is_ssl),
+            trust_forwarded=_trust(list(cfg.forwarded_allow_ips)),
+            secure_scheme_headers=dict(cfg.secure_scheme_headers),
+        )
+
+    def run(self) -> None:
+        assert self.loop is not None
+        try:
+            self.loop.run_until_complete(self._serve())
+        finally:
+            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+            self.loop.run_until_complete(self.loop.shutdown_default_executor())
+            self.loop.close()
+        sys.exit(self.exit_code)
+
+    async def _serve(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        app = self.wsgi
+        threads = self.cfg.threads if self.cfg.threads > 1 else None
+        await app.startup(self.request_options(), threads=threads)
+        app.on_request_done = self._request_done
+        server = DjangoServer(app, **self.server_options())
+        ssl_ctx = None
+        if self.cfg.is_ssl:
+            from gunicorn.sock import ssl_context
+
+            ssl_ctx = ssl_context(self.cfg)
+        listeners = [
+            await loop.create_server(server, sock=s.sock, backlog=self.cfg.backlog, ssl=ssl_ctx)
+            for s in self.sockets
+        ]
+        interval = min(1.0, self.timeout / 2) if self.timeout else 1.0
+        try:
+            while self.alive:
+                self.notify()
+                if self.ppid != os.getppid():
+                    self.log.info("Parent changed, shutting down: %s", self)
+                    break
+                try:
+                    await asyncio.wait_for(self._stop.wait(), interval)
+                except asyncio.TimeoutError:
+                    pass
+        finally:
+            for listener in listeners:
+                listener.close()
+            grace = 0.0 if self._quick else float(self.cfg.graceful_timeout)
+            await self._drain(server, grace)
+            await app.shutdown()
+
+    async def _drain(self, server: DjangoServer, grace: float) -> None:
+        """Let in-flight requests finish within `grace` seconds, closing idle keep-alives now."""
+        self.notify()
+        await server.shutdown(grace)
+        self.notify()
+
+
+class AiohttpUVLoopWorker(AiohttpWorker):
+    """The same worker on uvloop's event loop (pip install async_handler[uvloop])."""
+
+    @staticmethod
+    def loop_factory() -> asyncio.AbstractEventLoop:  # type: ignore[override]
+        import uvloop
+
+        return uvloop.new_event_loop()

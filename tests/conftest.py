@@ -1,0 +1,64 @@
+"""Test set-up: Django on a per-session SQLite file shared with gunicorn subprocesses."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+_DB_DIR = tempfile.mkdtemp(prefix="async_handler_tests_")
+os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
+os.environ["ASYNC_HANDLER_TEST_DB"] = str(Path(_DB_DIR) / "db.sqlite3")
+
+import django  # noqa: E402
+
+django.setup()
+
+from aiohttp import web  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+
+from async_handler import AsyncDjangoApplication  # noqa: E402
+from tests.server import LiveServer  # noqa: E402
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    call_command("migrate", run_syncdb=True, verbosity=0, interactive=False)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from django.db import connections
+
+    connections.close_all()
+
+
+@pytest.fixture
+async def app() -> AsyncIterator[AsyncDjangoApplication]:
+    """The handler, started on the test's event loop and stopped after it."""
+    application = AsyncDjangoApplication()
+    await application.startup(threads=4)
+    try:
+        yield application
+    finally:
+        await application.shutdown()
+
+
+@pytest.fixture
+async def live_server(app: AsyncDjangoApplication) -> AsyncIterator[LiveServer]:
+    """An in-process aiohttp server on a loopback socket, serving `app`."""
+    server = await LiveServer.start(app)
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+def gunicorn_env() -> Iterator[dict[str, str]]:
+    yield {"DJANGO_SETTINGS_MODULE": "tests.settings",
+           "ASYNC_HANDLER_TEST_DB": os.environ["ASYNC_HANDLER_TEST_DB"]}
+
+
+__all__ = ["web"]
