@@ -195,8 +195,10 @@ class AsyncDjangoApplication(WSGIHandler):
         finally:
             if response is not None:
                 lifecycle.close_response(response, executor)
-            elif "wsgi.input" in environ:
-                environ["wsgi.input"].close()
+            # WSGIRequest never closes its input; a WSGI server would.
+            stream = environ.get("wsgi.input")
+            if stream is not None:
+                stream.close()
 
 
 def get_async_application() -> AsyncDjangoApplication:

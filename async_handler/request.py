@@ -167,12 +167,15 @@ async def read_body(areq: web.BaseRequest, environ: dict[str, Any], options: Req
     aiohttp's connection errors if the client goes away mid-body.
     """
     limit, django_limit = body_limit(environ, options, data_upload_max)
-    declared = environ.get("CONTENT_LENGTH")
+    # Until the body is read whole, Django sees none.
+    environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(), "0"
+    declared = areq.headers.get("Content-Length")
     if declared and limit is not None and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge(limit, django_limit)
     if not areq.body_exists:
-        stream: IO[bytes] = io.BytesIO()
-        environ["wsgi.input"] = stream
+        stream: IO[bytes] = environ["wsgi.input"]
+        if declared is None:
+            environ.pop("CONTENT_LENGTH")
         return stream
     if areq.version >= (1, 1) and areq.headers.get("Expect", "").lower() == "100-continue":
         # The interim response goes straight to the transport: it is not the

@@ -1,0 +1,178 @@
+"""Request fidelity: META, paths, cookies and bodies as Django sees them under WSGI."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import aiohttp
+import pytest
+from django.test import override_settings
+
+from async_handler import AsyncDjangoApplication
+from tests.server import Gunicorn, LiveServer, raw_request
+
+# Keys that differ between two servers for reasons unrelated to fidelity.
+_VOLATILE = {"REMOTE_PORT", "SERVER_PORT", "HTTP_HOST", "host"}
+
+
+@pytest.fixture(scope="module")
+def servers() -> Iterator[tuple[Gunicorn, Gunicorn]]:
+    """gunicorn's own sync worker (the WSGI reference) and ours, same app, same env."""
+    env = {"SCRIPT_NAME": "/prefix"}
+    with Gunicorn(worker="sync", env=env) as reference, Gunicorn(env=env) as ours:
+        reference.wait_ready("/prefix/sync/")
+        ours.wait_ready("/prefix/sync/")
+        yield reference, ours
+
+
+def _meta(port: int, request: bytes) -> dict[str, Any]:
+    reply = raw_request(port, request)
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), reply[:300]
+    data = json.loads(body)
+    for section in (data, data["meta"], data["http"]):
+        for key in _VOLATILE:
+            section.pop(key, None)
+    return data
+
+
+REQUESTS = {
+    "plain": b"GET /prefix/meta/?a=1&a=2&b=%C3%A9 HTTP/1.1\r\nHost: example.com\r\n",
+    "duplicates-and-underscores": (
+        b"GET /prefix/meta/ HTTP/1.1\r\nHost: t\r\nX-Multi: one\r\nX-Multi: two\r\n"
+        b"X_Forwarded_For: 6.6.6.6\r\nX-Forwarded-For: 1.2.3.4\r\n"),
+    "content-headers": (
+        b"GET /prefix/meta/ HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        b"Content-Length: 0\r\n"),
+    "non-ascii-path": "GET /prefix/m%C3%A9ta/%C3%BC/?q=%E2%9C%93 HTTP/1.1\r\nHost: t\r\n".encode(),
+    "cookies": b"GET /prefix/meta/ HTTP/1.1\r\nHost: t\r\nCookie: a=1; b=two%20words\r\n",
+    "forwarded-proto": (
+        b"GET /prefix/meta/ HTTP/1.1\r\nHost: t\r\nX-Forwarded-Proto: https\r\n"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REQUESTS))
+def test_meta_matches_gunicorn_sync_worker(servers: tuple[Gunicorn, Gunicorn], name: str) -> None:
+    reference, ours = servers
+    request = REQUESTS[name] + b"Connection: close\r\n\r\n"
+    expected = _meta(reference.port, request)
+    got = _meta(ours.port, request)
+    assert got == expected
+
+
+def test_meta_values(servers: tuple[Gunicorn, Gunicorn]) -> None:
+    """Spot checks that the shared expectations are the right ones."""
+    _, ours = servers
+    data = _meta(ours.port, REQUESTS["duplicates-and-underscores"] + b"Connection: close\r\n\r\n")
+    assert data["http"]["HTTP_X_MULTI"] == "one,two"
+    assert data["http"]["HTTP_X_FORWARDED_FOR"] == "1.2.3.4"
+    assert data["meta"]["REMOTE_ADDR"] == "127.0.0.1"
+    assert data["meta"]["SCRIPT_NAME"] == "/prefix" and data["path_info"] == "/meta/"
+    data = _meta(ours.port, REQUESTS["non-ascii-path"] + b"Connection: close\r\n\r\n")
+    assert data["path"] == "/prefix/méta/ü/" and data["get"] == {"q": ["✓"]}
+    data = _meta(ours.port, REQUESTS["forwarded-proto"] + b"Connection: close\r\n\r\n")
+    assert data["scheme"] == "https" and data["secure"] is True
+    data = _meta(ours.port, REQUESTS["cookies"] + b"Connection: close\r\n\r\n")
+    assert data["cookies"] == {"a": "1", "b": "two%20words"}
+
+
+def test_scheme_header_from_untrusted_peer_is_ignored() -> None:
+    with Gunicorn("--forwarded-allow-ips", "10.9.9.9") as server:
+        server.wait_ready()
+        data = _meta(server.port, REQUESTS["forwarded-proto"].replace(b"/prefix", b"")
+                     + b"Connection: close\r\n\r\n")
+    assert data["scheme"] == "http"
+
+
+async def _post(url: str, **kwargs: Any) -> tuple[int, Any]:
+    async with aiohttp.ClientSession() as session:
+        async with session.post(url, **kwargs) as r:
+            text = await r.text()
+            return r.status, json.loads(text) if r.status == 200 else text
+
+
+async def test_form_post_and_body(live_server: LiveServer) -> None:
+    status, data = await _post(live_server.url + "/body/", data={"a": "1", "b": "é"})
+    assert status == 200 and data["post"] == {"a": ["1"], "b": ["é"]}
+    payload = b"x" * 100_000
+    status, data = await _post(live_server.url + "/body/", data=payload,
+                               headers={"Content-Type": "application/octet-stream"})
+    assert data["length"] == len(payload)
+    assert data["sha256"] == hashlib.sha256(payload).hexdigest()
+
+
+async def test_chunked_request_body(live_server: LiveServer) -> None:
+    async def gen() -> Any:
+        for _ in range(10):
+            yield b"y" * 10_000
+
+    status, data = await _post(live_server.url + "/body/", data=gen(),
+                               headers={"Content-Type": "application/octet-stream"})
+    assert status == 200 and data["length"] == 100_000
+
+
+async def test_multipart_upload_spools_large_files_to_disk(live_server: LiveServer) -> None:
+    """Django keeps a whole request under FILE_UPLOAD_MAX_MEMORY_SIZE in memory, else disk."""
+    form = aiohttp.FormData()
+    form.add_field("small", b"s" * 1000, filename="small.bin")
+    form.add_field("field", "value")
+    status, data = await _post(live_server.url + "/upload/", data=form)
+    assert status == 200 and data["files"]["small"]["on_disk"] is False
+    assert data["post"] == {"field": ["value"]}
+    form = aiohttp.FormData()
+    form.add_field("large", b"L" * 1_000_000, filename="large.bin")
+    status, data = await _post(live_server.url + "/upload/", data=form)
+    assert status == 200
+    assert data["files"]["large"] == {"size": 1_000_000, "on_disk": True,
+                                      "sha256": hashlib.sha256(b"L" * 1_000_000).hexdigest()}
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+async def test_body_over_data_upload_max_is_400(live_server: LiveServer, chunked: bool,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    payload = b"z" * (300 * 1024)  # DATA_UPLOAD_MAX_MEMORY_SIZE is 256 KiB in tests
+
+    async def gen() -> Any:
+        yield payload
+
+    status, text = await _post(live_server.url + "/body/", data=gen() if chunked else payload,
+                               headers={"Content-Type": "application/octet-stream"})
+    assert status == 400
+    assert any("RequestDataTooBig" in r.getMessage() or r.name.endswith("RequestDataTooBig")
+               for r in caplog.records)
+
+
+async def test_server_cap_answers_413() -> None:
+    with override_settings(ASYNC_HANDLER={"MAX_BODY_SIZE": 500_000}):
+        app = AsyncDjangoApplication()
+        await app.startup(threads=2)
+    server = await LiveServer.start(app)
+    try:
+        form = aiohttp.FormData()
+        form.add_field("f", b"F" * 600_000, filename="f.bin")
+        status, _ = await _post(server.url + "/upload/", data=form)
+        assert status == 413
+        # the worker goes on serving
+        async with aiohttp.ClientSession() as session:
+            async with session.get(server.url + "/async/") as r:
+                assert r.status == 200
+    finally:
+        await server.stop()
+        await app.shutdown()
+
+
+def test_expect_100_continue(servers: tuple[Gunicorn, Gunicorn]) -> None:
+    _, ours = servers
+    import socket
+
+    with socket.create_connection(("127.0.0.1", ours.port), timeout=5) as sock:
+        sock.sendall(b"POST /prefix/body/ HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n"
+                     b"Content-Type: text/plain\r\nExpect: 100-continue\r\n\r\n")
+        interim = sock.recv(1024)
+        assert interim.startswith(b"HTTP/1.1 100 Continue")
+        sock.sendall(b"hello")
+        reply = sock.recv(65536)
+    assert b" 200 " in reply.split(b"\r\n", 1)[0] and b'"length": 5' in reply
