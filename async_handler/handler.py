@@ -49,6 +49,7 @@ class AsyncDjangoApplication(WSGIHandler):
         self.pool: ThreadPool | None = None
         self.options = RequestOptions()
         self.on_request_done: Callable[[], None] | None = None
+        self._settler: asyncio.Future[None] | None = None
         self.requests_handled = 0
 
     # -- WSGI --------------------------------------------------------------
@@ -100,14 +101,27 @@ class AsyncDjangoApplication(WSGIHandler):
         runner = ViewRunner(self)
         self.chain = Chain(self, runner)
         runner.chain = self.chain
+        self._settler = asyncio.ensure_future(self._settle_idle_threads())
         await lifecycle.run_hooks("STARTUP", self)
 
     async def shutdown(self) -> None:
         """Run the SHUTDOWN hooks, then stop the pool, closing each thread's DB connections."""
         await lifecycle.run_hooks("SHUTDOWN", self)
+        if self._settler is not None:
+            self._settler.cancel()
+            self._settler = None
         pool, self.pool = self.pool, None
         if pool is not None:
             await asyncio.get_running_loop().run_in_executor(None, pool.shutdown)
+
+    async def _settle_idle_threads(self, interval: float = 1.0) -> None:
+        # Threads are handed back without being woken (see pool.py); this
+        # pays their owed request_finished DB work, such as closing
+        # connections under CONN_MAX_AGE = 0, within a second of going idle.
+        while self.pool is not None:
+            await asyncio.sleep(interval)
+            if self.pool is not None:
+                self.pool.settle()
 
     async def run_sync(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run sync `fn` on the current request's thread."""

@@ -20,13 +20,15 @@ from queue import SimpleQueue
 from typing import Any, Callable
 
 _RELEASE = object()
+_SETTLE = object()
 _STOP = object()
 
 
 class PinnedExecutor(Executor):
     """One request's executor: every call runs, in order, on one pool thread."""
 
-    __slots__ = ("_pool", "_worker", "_pending", "_requested", "_shutdown", "_lock")
+    __slots__ = ("_pool", "_worker", "_pending", "_requested", "_shutdown", "_lock",
+                 "_submitted", "_done")
 
     def __init__(self, pool: ThreadPool) -> None:
         self._pool = pool
@@ -35,6 +37,8 @@ class PinnedExecutor(Executor):
         self._requested = False
         self._shutdown = False
         self._lock = threading.Lock()
+        self._submitted = 0
+        self._done = 0
 
     @property
     def bound(self) -> bool:
@@ -43,10 +47,11 @@ class PinnedExecutor(Executor):
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         future: Future[Any] = Future()
-        item = (future, fn, args, kwargs)
+        item = (future, fn, args, kwargs, self)
         with self._lock:
             if self._shutdown:
                 raise RuntimeError("cannot submit after the request has ended")
+            self._submitted += 1
             worker = self._worker
             if worker is not None:
                 worker.queue.put(item)
@@ -73,8 +78,16 @@ class PinnedExecutor(Executor):
             if self._shutdown:
                 return
             self._shutdown = True
-            if self._worker is not None:
-                self._worker.queue.put(_RELEASE)
+            worker = self._worker
+            if worker is None:
+                return
+            if self._done != self._submitted:
+                worker.queue.put(_RELEASE)
+                return
+        # Every call has returned, so the thread is waiting for work: hand it
+        # on from here instead of waking it to do so. Its release hook runs
+        # before its next request, or when the pool settles idle threads.
+        self._pool._release(worker, settled=False)
 
 
 class _Worker(threading.Thread):
@@ -82,36 +95,48 @@ class _Worker(threading.Thread):
         super().__init__(name=f"{pool.name}_{index}", daemon=True)
         self.pool = pool
         self.queue: SimpleQueue[Any] = SimpleQueue()
+        self.unsettled = False  # released from the loop; release hook still owed
 
     def run(self) -> None:
         pool = self.pool
-        fresh = True
+        current: PinnedExecutor | None = None  # whose calls this thread last ran
+        owed = False  # on_release has not run since on_bind
         while True:
             item = self.queue.get()
             if item is _STOP:
+                if owed:
+                    pool._run_hook(pool.on_release)
                 pool._run_hook(pool.on_stop)
                 return
-            if item is _RELEASE:
-                pool._run_hook(pool.on_release)
-                fresh = True
-                nxt = pool._release(self)
-                if nxt is not None:
-                    nxt._bind(self)
+            if item is _SETTLE or item is _RELEASE:
+                if owed:
+                    pool._run_hook(pool.on_release)
+                    owed = False
+                current = None
+                if item is _RELEASE:
+                    nxt = pool._release(self, settled=True)
+                    if nxt is not None:
+                        nxt._bind(self)
                 continue
-            if fresh:
+            future, fn, args, kwargs, owner = item
+            if owner is not current:
+                if owed:
+                    pool._run_hook(pool.on_release)
                 pool._run_hook(pool.on_bind)
-                fresh = False
-            future, fn, args, kwargs = item
-            if not future.set_running_or_notify_cancel():
-                continue
-            try:
-                result = fn(*args, **kwargs)
-            except BaseException as exc:
-                future.set_exception(exc)
-                del exc
+                current, owed = owner, True
+            if future.set_running_or_notify_cancel():
+                try:
+                    result = fn(*args, **kwargs)
+                except BaseException as exc:
+                    owner._done += 1
+                    future.set_exception(exc)
+                    del exc
+                else:
+                    owner._done += 1
+                    future.set_result(result)
             else:
-                future.set_result(result)
-            del item, future, fn, args, kwargs
+                owner._done += 1
+            del item, future, fn, args, kwargs, owner
 
 
 class ThreadPool:
@@ -177,12 +202,27 @@ class ThreadPool:
                 return
         executor._bind(worker)
 
-    def _release(self, worker: _Worker) -> PinnedExecutor | None:
+    def _release(self, worker: _Worker, *, settled: bool) -> PinnedExecutor | None:
+        """Return `worker` to the idle list, or give it to the longest-waiting request."""
         with self._lock:
+            worker.unsettled = not settled
             if self._waiting and not self._closed:
-                return self._waiting.popleft()
-            self._idle.append(worker)
+                nxt = self._waiting.popleft()
+            else:
+                self._idle.append(worker)
+                return None
+        if not settled:
+            nxt._bind(worker)
             return None
+        return nxt
+
+    def settle(self) -> None:
+        """Run the owed release hook on idle threads (closing DB connections past their age)."""
+        with self._lock:
+            for worker in self._idle:
+                if worker.unsettled:
+                    worker.unsettled = False
+                    worker.queue.put(_SETTLE)
 
     def _run_hook(self, hook: Callable[[], None] | None) -> None:
         if hook is None:

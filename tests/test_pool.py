@@ -75,12 +75,36 @@ def test_bind_and_release_hooks_run_on_the_pool_thread() -> None:
         ident = executor.submit(threading.get_ident).result(5)
         executor.submit(threading.get_ident).result(5)
         executor.shutdown()
+        time.sleep(0.05)
+        # Released without waking the thread: the release hook is owed...
+        assert events == [("bind", ident)]
+        pool.settle()
         deadline = time.monotonic() + 5
         while len(events) < 2 and time.monotonic() < deadline:
             time.sleep(0.01)
+        # ...and paid when the pool settles idle threads.
         assert events == [("bind", ident), ("release", ident)]
+        nxt = pool.executor()
+        assert nxt.submit(threading.get_ident).result(5) == ident
+        nxt.shutdown()
+        assert events[2:] == [("bind", ident)]
     finally:
         pool.shutdown(5)
+
+
+def test_owed_release_hook_runs_before_the_next_bind() -> None:
+    events: list[str] = []
+    pool = ThreadPool(1, on_bind=lambda: events.append("bind"),
+                      on_release=lambda: events.append("release"))
+    try:
+        for _ in range(3):
+            executor = pool.executor()
+            executor.submit(lambda: None).result(5)
+            executor.shutdown()
+        assert events == ["bind", "release", "bind", "release", "bind"]
+    finally:
+        pool.shutdown(5)
+    assert events == ["bind", "release", "bind", "release", "bind", "release"]
 
 
 def test_submit_after_shutdown_is_refused() -> None:
