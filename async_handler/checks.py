@@ -1,27 +1,150 @@
-"""System checks for async_handler, ids async_handler.E001 and up."""
+"""System checks for async_handler, with stable ids.
+
+E001 unknown ASYNC_HANDLER key            E002 bad THREADS value
+E003 ATOMIC_REQUESTS with async views     W001 WSGI_APPLICATION is a plain WSGI handler
+W002 more threads than the DB pool allows W003 DEBUG on under the gunicorn worker
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import importlib.util
+from typing import Any, Iterator
 
+from asgiref.sync import iscoroutinefunction
+from django.conf import settings
 from django.core import checks
 
 from . import conf
 
+TAG = "async_handler"
+# Set by the worker at startup, so that W003 only fires where it matters.
+UNDER_WORKER = False
 
-@checks.register(checks.Tags.compatibility)
+
+def _callbacks(patterns: Any) -> Iterator[Any]:
+    for pattern in patterns:
+        if hasattr(pattern, "url_patterns"):
+            yield from _callbacks(pattern.url_patterns)
+        elif getattr(pattern, "callback", None) is not None:
+            yield pattern.callback
+
+
+def async_views() -> list[str]:
+    """Dotted names of the async views in the root URLconf."""
+    from django.urls import get_resolver
+
+    try:
+        patterns = get_resolver().url_patterns
+    except Exception:  # a broken URLconf is Django's own check to report
+        return []
+    found = []
+    for callback in _callbacks(patterns):
+        if iscoroutinefunction(callback):
+            found.append(f"{callback.__module__}.{getattr(callback, '__qualname__', callback)}")
+    return found
+
+
+def threads() -> int:
+    return conf.get("THREADS") or 16
+
+
+@checks.register(TAG)
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     errors: list[checks.CheckMessage] = []
     for key in conf.unknown_keys():
         errors.append(checks.Error(
             f"Unknown ASYNC_HANDLER setting {key!r}.",
-            hint=f"Known settings: {', '.join(sorted(conf.DEFAULTS))}.",
-            id="async_handler.E001",
-        ))
-    threads = conf.get("THREADS")
-    if threads is not None and (not isinstance(threads, int) or threads < 1):
-        errors.append(checks.Error(
-            "ASYNC_HANDLER['THREADS'] must be a positive integer or None.",
-            id="async_handler.E002",
-        ))
+            hint=f"Known settings: {', '.join(sorted(conf.DEFAULTS))}.", id="async_handler.E001"))
+    value = conf.get("THREADS")
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+        errors.append(checks.Error("ASYNC_HANDLER['THREADS'] must be a positive integer or None.",
+                                   id="async_handler.E002"))
     return errors
+
+
+@checks.register(TAG, checks.Tags.urls)
+def check_async_views(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    views = async_views()
+    if not views:
+        return []
+    messages: list[checks.CheckMessage] = []
+    atomic = [alias for alias, db in settings.DATABASES.items() if db.get("ATOMIC_REQUESTS")]
+    if atomic:
+        messages.append(checks.Error(
+            f"ATOMIC_REQUESTS is on for {', '.join(atomic)} and the URLconf has async views "
+            f"({views[0]}{', ...' if len(views) > 1 else ''}); Django refuses them at run time.",
+            hint="Turn ATOMIC_REQUESTS off and use transaction.atomic() in sync code, "
+                 "or make those views sync.", id="async_handler.E003"))
+    wsgi = getattr(settings, "WSGI_APPLICATION", None)
+    if wsgi and _is_plain_wsgi(wsgi):
+        messages.append(checks.Warning(
+            f"WSGI_APPLICATION {wsgi!r} builds Django's plain WSGI handler, which runs each "
+            "async view on a throwaway event loop with no concurrency.",
+            hint="In that wsgi.py use `application = get_async_application()` from "
+                 "async_handler, and serve it with -k async_handler.worker.AiohttpWorker.",
+            id="async_handler.W001"))
+    return messages
+
+
+def _is_plain_wsgi(dotted: str) -> bool:
+    module = dotted.rpartition(".")[0]
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        return False
+    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+        return False
+    with open(spec.origin, encoding="utf-8") as fh:
+        source = fh.read()
+    return "get_wsgi_application" in source and "get_async_application" not in source \
+        and "AsyncDjangoApplication" not in source
+
+
+def _connection_limit(alias: str, db: dict[str, Any], databases: Any) -> int | None:
+    pool = (db.get("OPTIONS") or {}).get("pool")
+    if isinstance(pool, dict) and isinstance(pool.get("max_size"), int):
+        return int(pool["max_size"])
+    if not databases or alias not in databases:
+        return None  # asking the server needs `manage.py check --database`
+    from django.db import connections
+
+    queries = {"postgresql": "SHOW max_connections",
+               "mysql": "SELECT @@max_connections"}
+    query = queries.get(connections[alias].vendor)
+    if query is None:
+        return None
+    with connections[alias].cursor() as cursor:
+        cursor.execute(query)
+        return int(cursor.fetchone()[0])
+
+
+@checks.register(TAG, checks.Tags.database)
+def check_pool_size(app_configs: Any = None, databases: Any = None,
+                    **kwargs: Any) -> list[checks.CheckMessage]:
+    messages: list[checks.CheckMessage] = []
+    for alias, db in settings.DATABASES.items():
+        limit = _connection_limit(alias, db, databases)
+        if limit is not None and threads() > limit:
+            messages.append(checks.Warning(
+                f"async_handler may run {threads()} threads per worker, each holding its own "
+                f"connection to database {alias!r}, which allows {limit}.",
+                hint="Lower ASYNC_HANDLER['THREADS'] (or gunicorn's --threads), or raise the "
+                     "database's limit.", id="async_handler.W002"))
+    return messages
+
+
+@checks.register(TAG, deploy=False)
+def check_debug_under_worker(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    if UNDER_WORKER and settings.DEBUG:
+        return [checks.Warning(
+            "DEBUG is on under the gunicorn worker: error pages leak settings and "
+            "Django keeps every SQL query in memory.",
+            hint="Set DEBUG = False in production.", id="async_handler.W003")]
+    return []
+
+
+def run_worker_checks() -> list[checks.CheckMessage]:
+    """The checks the gunicorn worker runs at boot, where manage.py check never runs."""
+    global UNDER_WORKER
+    UNDER_WORKER = True
+    return checks.run_checks(tags=[TAG])

@@ -18,13 +18,15 @@ import asyncio
 import aiohttp
 
 _session: aiohttp.ClientSession | None = None
+_loop: asyncio.AbstractEventLoop | None = None
 
 
 def session() -> aiohttp.ClientSession:
     """Return the worker's shared ClientSession, creating it on first use."""
-    global _session
-    if _session is None or _session.closed or _session.loop is not asyncio.get_running_loop():
-        _session = aiohttp.ClientSession()
+    global _session, _loop
+    loop = asyncio.get_running_loop()
+    if _session is None or _session.closed or _loop is not loop:
+        _session, _loop = aiohttp.ClientSession(), loop
     return _session
 
 

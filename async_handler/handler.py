@@ -33,6 +33,7 @@ from .pool import PinnedExecutor, ThreadPool
 from .request import ENVIRON_KEY, BadRequest, BodyTooLarge, RequestOptions, build_environ, read_body
 from .response import send_response
 from .view import ViewRunner
+from .watchdog import LoopWatchdog
 
 logger = logging.getLogger("async_handler")
 
@@ -50,6 +51,7 @@ class AsyncDjangoApplication(WSGIHandler):
         self.options = RequestOptions()
         self.on_request_done: Callable[[], None] | None = None
         self._settler: asyncio.Future[None] | None = None
+        self._watchdog: LoopWatchdog | None = None
         self.requests_handled = 0
 
     # -- WSGI --------------------------------------------------------------
@@ -102,6 +104,10 @@ class AsyncDjangoApplication(WSGIHandler):
         self.chain = Chain(self, runner)
         runner.chain = self.chain
         self._settler = asyncio.ensure_future(self._settle_idle_threads())
+        threshold = conf.get("SLOW_CALLBACK_WARNING")
+        if threshold:
+            self._watchdog = LoopWatchdog(float(threshold))
+            self._watchdog.start()
         await lifecycle.run_hooks("STARTUP", self)
 
     async def shutdown(self) -> None:
@@ -110,6 +116,9 @@ class AsyncDjangoApplication(WSGIHandler):
         if self._settler is not None:
             self._settler.cancel()
             self._settler = None
+        if self._watchdog is not None:
+            self._watchdog.stop()
+            self._watchdog = None
         pool, self.pool = self.pool, None
         if pool is not None:
             await asyncio.get_running_loop().run_in_executor(None, pool.shutdown)

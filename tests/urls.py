@@ -27,6 +27,8 @@ urlpatterns = [
     path("tracked/", views.tracked),
     path("cancellable/", views.cancellable),
     path("counts/", views.counts),
+    path("blocks-loop/", views.blocks_loop),
+    path("outbound/", views.outbound),
     path("admin/", admin.site.urls),
     path("drf/", include("tests.drf_app.urls")),
 ]

@@ -208,3 +208,19 @@ async def cancellable(request: Any) -> HttpResponse:
 
 def counts(request: Any) -> JsonResponse:
     return JsonResponse({"pid": os.getpid(), "items": Item.objects.count(), "body": json.dumps(1)})
+
+
+async def blocks_loop(request: Any) -> HttpResponse:
+    """What not to do: a blocking call inside async def."""
+    time.sleep(float(request.GET.get("s", "0.5")))
+    return HttpResponse("blocked")
+
+
+async def outbound(request: Any) -> JsonResponse:
+    """Calls another URL through the worker's shared ClientSession."""
+    from async_handler.client import session
+
+    client = session()
+    async with client.get(request.GET["url"]) as r:
+        text = await r.text()
+    return JsonResponse({"status": r.status, "text": text, "session": id(client)})

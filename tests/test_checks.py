@@ -1,0 +1,80 @@
+"""System checks: each fires on its misconfiguration and stays quiet otherwise."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import warnings
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.core import checks
+from django.test import override_settings
+
+from async_handler import checks as our_checks
+
+
+def _ids(**kwargs: object) -> list[str]:
+    return [m.id or "" for m in checks.run_checks(tags=[our_checks.TAG], **kwargs)]
+
+
+def test_clean_settings_pass() -> None:
+    assert _ids() == []
+
+
+@override_settings(ASYNC_HANDLER={"THREADZ": 4})
+def test_unknown_setting() -> None:
+    assert _ids() == ["async_handler.E001"]
+
+
+@override_settings(ASYNC_HANDLER={"THREADS": 0})
+def test_bad_thread_count() -> None:
+    assert _ids() == ["async_handler.E002"]
+
+
+@contextlib.contextmanager
+def _databases(**changes: object) -> Iterator[None]:
+    databases = copy.deepcopy(settings.DATABASES)
+    databases["default"].update(changes)
+    override = override_settings(DATABASES=databases)
+    # Django warns that overriding DATABASES may confuse live connections;
+    # these checks read the setting only.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        override.enable()
+    try:
+        yield
+    finally:
+        override.disable()
+
+
+def test_atomic_requests_with_async_views() -> None:
+    with _databases(ATOMIC_REQUESTS=True):
+        assert _ids() == ["async_handler.E003"]
+
+
+@override_settings(WSGI_APPLICATION="tests.plain_wsgi.application")
+def test_plain_wsgi_application_with_async_views() -> None:
+    assert _ids() == ["async_handler.W001"]
+
+
+@override_settings(WSGI_APPLICATION="tests.wsgi_app.application")
+def test_async_wsgi_application_passes() -> None:
+    assert _ids() == []
+
+
+def test_threads_beyond_the_database_pool() -> None:
+    with _databases(OPTIONS={"pool": {"max_size": 4}}):
+        with override_settings(ASYNC_HANDLER={"THREADS": 8}):
+            assert _ids() == ["async_handler.W002"]
+        with override_settings(ASYNC_HANDLER={"THREADS": 4}):
+            assert _ids() == []
+
+
+@override_settings(DEBUG=True)
+def test_debug_under_the_worker() -> None:
+    assert _ids() == []
+    try:
+        assert [m.id for m in our_checks.run_worker_checks()] == ["async_handler.W003"]
+    finally:
+        our_checks.UNDER_WORKER = False
