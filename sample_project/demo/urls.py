@@ -1,0 +1,19 @@
+"""URLs of the demo views, namespaced ``demo``."""
+from __future__ import annotations
+
+from django.urls import path
+
+from demo import async_views, views
+
+app_name = "demo"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("sync/", views.sync_view, name="sync"),
+    path("messages/", views.add_message, name="add-message"),
+    path("stream/sync/", views.stream_sync, name="stream-sync"),
+    path("async/", async_views.async_view, name="async"),
+    path("slow/", async_views.slow, name="slow"),
+    path("fanout/", async_views.fanout, name="fanout"),
+    path("stream/async/", async_views.stream_async, name="stream-async"),
+]
