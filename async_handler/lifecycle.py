@@ -10,6 +10,7 @@ Receivers we do not know run as Django runs them, off the loop.
 from __future__ import annotations
 
 import contextvars
+import functools
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,9 @@ from asgiref.sync import iscoroutinefunction
 from django.conf import settings
 from django.core import signals
 from django.core.handlers.base import reset_urlconf
+from django.core.signals import setting_changed
 from django.db import close_old_connections, connections, reset_queries
+from django.dispatch import receiver
 from django.http.response import HttpResponseBase
 from django.utils.module_loading import import_string
 
@@ -45,20 +48,56 @@ def _receivers(signal: Any) -> list[Any]:
     return list(live)
 
 
-def _finished_inline_receivers() -> set[Any]:
+_verdicts: dict[tuple[Any, ...], bool] = {}
+
+
+def _cached(signal: Any, question: Any) -> bool:
+    """Answer a question about a signal's receivers once per set of receivers.
+
+    The lookup keys change whenever a receiver connects or disconnects, so
+    they key the cache; a dead weak receiver forces a fresh look.
+    """
+    if signal._dead_receivers:
+        return bool(question())
+    key = (question, *(r[0] for r in signal.receivers))
+    verdict = _verdicts.get(key)
+    if verdict is None:
+        if len(_verdicts) > 64:
+            _verdicts.clear()
+        verdict = _verdicts[key] = bool(question())
+    return verdict
+
+
+@functools.lru_cache(maxsize=1)
+def _finished_inline_receivers() -> frozenset[Any]:
     known: set[Any] = {close_old_connections, reset_urlconf}
     backends = {c.get("BACKEND") for c in settings.CACHES.values()}
     if backends <= _NO_IO_CACHES:
         from django.core.cache import close_caches
 
         known.add(close_caches)
-    return known
+    return frozenset(known)
+
+
+@receiver(setting_changed)
+def _forget(setting: str, **kwargs: Any) -> None:
+    if setting == "CACHES":
+        _finished_inline_receivers.cache_clear()
+        _verdicts.clear()
+
+
+def _started_has_others() -> bool:
+    return any(r not in (close_old_connections, reset_queries)
+               for r in _receivers(signals.request_started))
+
+
+def _finished_all_inline() -> bool:
+    return set(_receivers(signals.request_finished)) <= _finished_inline_receivers()
 
 
 def started_needs_thread() -> bool:
     """Whether request_started has receivers beyond the per-thread DB ones."""
-    return any(r not in (close_old_connections, reset_queries)
-               for r in _receivers(signals.request_started))
+    return _cached(signals.request_started, _started_has_others)
 
 
 def send_started(sender: type, environ: dict[str, Any]) -> None:
@@ -100,7 +139,7 @@ def close_response(response: Any, executor: Executor) -> None:
     on_loop = (
         type(response).close is HttpResponseBase.close
         and not (response.streaming and not getattr(response, "is_async", False))
-        and set(_receivers(signals.request_finished)) <= _finished_inline_receivers()
+        and _cached(signals.request_finished, _finished_all_inline)
     )
     if on_loop:
         _close(response)

@@ -9,11 +9,13 @@ whole in memory.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 from multidict import CIMultiDict
 
+logger = logging.getLogger("async_handler")
 FILE_BLOCK = 256 * 1024
 _END = object()
 
@@ -37,29 +39,43 @@ def _read_block(filelike: Any, size: int) -> bytes:
 
 
 async def send_response(areq: web.BaseRequest, response: Any, run_sync: RunSync) -> web.StreamResponse:
-    """Write `response` to the client and return the aiohttp response for logging."""
+    """Write `response` to the client and return the aiohttp response for logging.
+
+    A client that has gone away ends the sending quietly: that is not an error
+    of the server's, and aiohttp then closes the connection.
+    """
     status, reason = response.status_code, response.reason_phrase
     if not response.streaming:
         out = web.Response(body=response.content, status=status, reason=reason,
                            headers=_headers(response))
-        await out.prepare(areq)
-        await out.write_eof()
+        try:
+            await out.prepare(areq)
+            await out.write_eof()
+        except ConnectionResetError:
+            logger.debug("Client %s went away before the response was sent", areq.remote)
         return out
     stream = web.StreamResponse(status=status, reason=reason, headers=_headers(response))
-    await stream.prepare(areq)
-    if areq.method != "HEAD" and status not in (204, 304):
-        filelike = getattr(response, "file_to_stream", None)
-        if filelike is not None and hasattr(filelike, "read"):
-            await _send_file(stream, filelike, response)
-        elif getattr(response, "is_async", False):
-            async for chunk in response.streaming_content:
-                await stream.write(chunk)
-        else:
-            iterator = iter(response.streaming_content)
-            while (chunk := await run_sync(_next_chunk, iterator)) is not _END:
-                await stream.write(chunk)
-    await stream.write_eof()
+    try:
+        await stream.prepare(areq)
+        if areq.method != "HEAD" and status not in (204, 304):
+            await _send_body(stream, response, run_sync)
+        await stream.write_eof()
+    except ConnectionResetError:
+        logger.debug("Client %s went away during a streamed response", areq.remote)
     return stream
+
+
+async def _send_body(stream: web.StreamResponse, response: Any, run_sync: RunSync) -> None:
+    filelike = getattr(response, "file_to_stream", None)
+    if filelike is not None and hasattr(filelike, "read"):
+        await _send_file(stream, filelike, response)
+    elif getattr(response, "is_async", False):
+        async for chunk in response.streaming_content:
+            await stream.write(chunk)
+    else:
+        iterator = iter(response.streaming_content)
+        while (chunk := await run_sync(_next_chunk, iterator)) is not _END:
+            await stream.write(chunk)
 
 
 async def _send_file(stream: web.StreamResponse, filelike: Any, response: Any) -> None:

@@ -230,3 +230,32 @@ def _urlopen(url: str) -> Any:
     import urllib.request
 
     return urllib.request.urlopen(url, timeout=10)
+
+
+async def test_unknown_signal_receivers_run_off_the_loop(live_server: LiveServer) -> None:
+    """A request_started/finished receiver doing ORM work must not hit SynchronousOnlyOperation."""
+    from tests.models import Item
+
+    threads: dict[str, int] = {}
+
+    def started(**kwargs: Any) -> None:
+        Item.objects.count()
+        threads["started"] = threading.get_ident()
+
+    def finished(**kwargs: Any) -> None:
+        Item.objects.count()
+        threads["finished"] = threading.get_ident()
+
+    signals.request_started.connect(started)
+    signals.request_finished.connect(finished)
+    try:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(live_server.url + "/async/") as r:
+                assert r.status == 200
+        await _until(lambda: len(threads) == 2)
+    finally:
+        signals.request_started.disconnect(started)
+        signals.request_finished.disconnect(finished)
+    loop_thread = threading.get_ident()
+    assert threads["started"] != loop_thread and threads["finished"] != loop_thread
+    assert threads["started"] == threads["finished"]
