@@ -14,6 +14,7 @@ import contextlib
 import inspect
 import logging
 import threading
+from functools import partial
 from typing import Any, AsyncIterator, Callable
 
 from aiohttp import web
@@ -25,7 +26,6 @@ from django.core.handlers.exception import response_for_exception
 from django.core.handlers.wsgi import WSGIHandler
 from django.urls import set_urlconf
 from django.utils.log import log_response
-from functools import partial
 
 from . import conf, lifecycle
 from .chain import Chain
@@ -45,6 +45,7 @@ class AsyncDjangoApplication(WSGIHandler):
         # Middleware loads lazily, per mode, so that a process serving only
         # one of WSGI or aiohttp instantiates each middleware once.
         base.BaseHandler.__init__(self)
+        self._middleware_chain: Any = None
         self._wsgi_lock = threading.Lock()
         self.chain: Chain | None = None
         self.pool: ThreadPool | None = None
@@ -56,7 +57,7 @@ class AsyncDjangoApplication(WSGIHandler):
 
     # -- WSGI --------------------------------------------------------------
 
-    def __call__(self, *args: Any) -> Any:  # type: ignore[override]
+    def __call__(self, *args: Any) -> Any:
         """WSGI with (environ, start_response); aiohttp's handler with (request)."""
         if len(args) == 1:
             return self.handle(args[0])
@@ -90,7 +91,8 @@ class AsyncDjangoApplication(WSGIHandler):
 
     # -- the event loop ------------------------------------------------------
 
-    async def startup(self, options: RequestOptions | None = None, threads: int | None = None) -> None:
+    async def startup(self, options: RequestOptions | None = None,
+                      threads: int | None = None) -> None:
         """Build the async chain and thread pool, then run the STARTUP hooks."""
         if options is not None:
             self.options = options
@@ -211,10 +213,10 @@ class AsyncDjangoApplication(WSGIHandler):
                 response._resource_closers.append(request.close)
             else:
                 response = await self.get_response_async(request)
-            out = await send_response(areq, response, self.run_sync)
+            sent = await send_response(areq, response, self.run_sync)
             if too_large is not None:
-                out.force_close()
-            return out
+                sent.force_close()
+            return sent
         finally:
             if response is not None:
                 lifecycle.close_response(response, executor)

@@ -65,7 +65,7 @@ def _peer(areq: web.BaseRequest, key: str) -> Any:
 
 def build_environ(areq: web.BaseRequest, options: RequestOptions) -> dict[str, Any]:
     """Return the WSGI environ for `areq`, headers mapped as gunicorn maps them."""
-    environ = dict(_BASE_ENVIRON)
+    environ: dict[str, Any] = dict(_BASE_ENVIRON)
     raw = areq.raw_path.encode("utf-8", "surrogateescape")
     if not raw.startswith(b"/") and b"://" in raw[:16]:
         # absolute-form target (RFC 9112 3.2.2): keep only path and query
@@ -129,8 +129,10 @@ def build_environ(areq: web.BaseRequest, options: RequestOptions) -> dict[str, A
     if isinstance(sock, tuple):
         environ["SERVER_NAME"], environ["SERVER_PORT"] = str(sock[0]), str(sock[1])
     else:  # unix socket: the Host header is all there is, as gunicorn does
-        name, _, port = (host or "").rpartition(":") if ":" in (host or "") else (host, "", "")
-        environ["SERVER_NAME"] = name or ""
+        name, colon, port = (host or "").rpartition(":")
+        if not colon:
+            name, port = host or "", ""
+        environ["SERVER_NAME"] = name
         environ["SERVER_PORT"] = port or ("443" if scheme == "https" else "80")
 
     path_info = unquote_to_bytes(path).decode("latin-1")

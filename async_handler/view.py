@@ -47,7 +47,7 @@ class ViewRunner:
         assert chain is not None
         callback, args, kwargs = handler.resolve_request(request)
         # BaseHandler's own make_view_atomic: refuses ATOMIC_REQUESTS on async views.
-        wrapped = BaseHandler.make_view_atomic(handler, callback)
+        wrapped: Any = BaseHandler.make_view_atomic(handler, callback)
         view_is_async = iscoroutinefunction(wrapped)
         rendered = False
         if not view_is_async and chain.sync_view_hooks:

@@ -40,7 +40,12 @@ def test_wsgi_call_serves_sync_async_and_coroutine_views() -> None:
         environ = RequestFactory().get(path).environ
         environ["wsgi.input"] = io.BytesIO()
         started: list[str] = []
-        result = application(environ, lambda status, headers, exc=None: started.append(status))
+
+        def start_response(status: str, headers: Any, exc: Any = None, *,
+                           seen: list[str] = started) -> None:
+            seen.append(status)
+
+        result = application(environ, start_response)
         try:
             assert b"".join(result) == body
         finally:

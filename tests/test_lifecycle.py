@@ -54,7 +54,8 @@ async def test_blocked_loop_is_reported_with_the_view(caplog: pytest.LogCaptureF
                     assert r.status == 200
                 async with session.get(server.url + "/async-sleep/?s=0.6") as r:
                     assert r.status == 200
-        warnings = [r.getMessage() for r in caplog.records if "Event loop blocked" in r.getMessage()]
+        warnings = [r.getMessage() for r in caplog.records
+                    if "Event loop blocked" in r.getMessage()]
         assert len(warnings) == 1
         assert "tests.views.blocks_loop serving GET /blocks-loop/" in warnings[0]
     finally:

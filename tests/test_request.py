@@ -47,7 +47,7 @@ REQUESTS = {
     "content-headers": (
         b"GET /prefix/meta/ HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain; charset=utf-8\r\n"
         b"Content-Length: 0\r\n"),
-    "non-ascii-path": "GET /prefix/m%C3%A9ta/%C3%BC/?q=%E2%9C%93 HTTP/1.1\r\nHost: t\r\n".encode(),
+    "non-ascii-path": b"GET /prefix/m%C3%A9ta/%C3%BC/?q=%E2%9C%93 HTTP/1.1\r\nHost: t\r\n",
     "cookies": b"GET /prefix/meta/ HTTP/1.1\r\nHost: t\r\nCookie: a=1; b=two%20words\r\n",
     "forwarded-proto": (
         b"GET /prefix/meta/ HTTP/1.1\r\nHost: t\r\nX-Forwarded-Proto: https\r\n"),

@@ -15,8 +15,7 @@ from asgiref.sync import sync_to_async
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.db import connection, transaction
-from django.http import (FileResponse, Http404, HttpResponse, JsonResponse,
-                         StreamingHttpResponse)
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -122,7 +121,8 @@ def upload(request: Any) -> JsonResponse:
     files = {name: {"size": f.size, "on_disk": isinstance(f, TemporaryUploadedFile),
                     "sha256": hashlib.sha256(f.read()).hexdigest()}
              for name, f in request.FILES.items()}
-    return JsonResponse({"files": files, "post": {k: request.POST.getlist(k) for k in request.POST}})
+    post = {k: request.POST.getlist(k) for k in request.POST}
+    return JsonResponse({"files": files, "post": post})
 
 
 @csrf_exempt

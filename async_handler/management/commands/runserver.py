@@ -46,7 +46,7 @@ class Command(BaseCommand):
                               "event loop and sync views run in its thread pool.\n")
         if not options["skip_checks"]:
             self.stdout.write("Performing system checks...\n\n")
-            check_kwargs = super().get_check_kwargs(options)
+            check_kwargs: dict[str, Any] = {**super().get_check_kwargs(options)}  # type: ignore[dict-item]
             check_kwargs["display_num_errors"] = True
             self.check(**check_kwargs)
         self.check_migrations()
@@ -54,8 +54,9 @@ class Command(BaseCommand):
             conn.close()
         app = self.get_handler(*args, **options)
         try:
-            asyncio.run(serve(app, self.addr, int(self.port), ipv6=self.use_ipv6,
-                              on_bind=self.on_bind))
+            # addr, port and use_ipv6 are set by Django's runserver handle().
+            asyncio.run(serve(app, self.addr, int(self.port),  # type: ignore[attr-defined]
+                              ipv6=self.use_ipv6, on_bind=self.on_bind))  # type: ignore[attr-defined]
         except OSError as exc:
             self.stderr.write(f"Error: {_ERRORS.get(exc.errno or 0, exc)}")
             os._exit(1)
