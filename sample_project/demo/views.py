@@ -13,14 +13,24 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
+from rest_framework.authtoken.models import Token
 
 from demo.credentials import DEMO_PASSWORD, DEMO_USERNAME
 from demo.params import bounded_int
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    """Render the page that links every demo, with the demo admin credentials."""
-    context = {"demo_username": DEMO_USERNAME, "demo_password": DEMO_PASSWORD}
+    """Render the page that links every demo, with the demo admin's credentials and API token.
+
+    The token is read from the database, so the page shows the one that works even if it was
+    regenerated in the admin.
+    """
+    token = Token.objects.filter(user__username=DEMO_USERNAME).values_list("key", flat=True)
+    context = {
+        "demo_username": DEMO_USERNAME,
+        "demo_password": DEMO_PASSWORD,
+        "demo_token": token.first(),
+    }
     return render(request, "demo/index.html", context)
 
 

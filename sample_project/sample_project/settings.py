@@ -1,4 +1,5 @@
-"""Settings for the async_handler sample project: Django's startproject defaults plus the demo app.
+"""Settings for the async_handler sample project: Django's startproject defaults, the demo app
+and the DRF ``api`` app.
 
 Environment variables (all optional):
 
@@ -28,7 +29,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
     "demo",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -83,6 +87,18 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("SAMPLE_PROJECT_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Token authentication comes first so that an anonymous write gets 401 with
+# ``WWW-Authenticate: Token``; a browser's session still authenticates, with DRF's CSRF check.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 10,
+}
 
 LOGGING = {
     "version": 1,

@@ -1,8 +1,9 @@
-"""Root URLs: the demo views, the admin, and static files served by Django for the demo.
+"""Root URLs: the demo views, the DRF API, the admin, and static files served for the demo.
 
 Serving ``STATIC_ROOT`` through ``django.views.static.serve`` is for this demo only, so that
 ``make run`` needs nothing but gunicorn. In production, nginx (or another web server) serves
-the collected files and this route is dropped. A DRF ``api`` app can be mounted here later.
+the collected files and this route is dropped. ``api-auth/`` holds DRF's login and logout
+views, which the browsable API links to.
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from django.views.static import serve
 
 urlpatterns = [
     path("", include("demo.urls")),
+    path("api/", include("api.urls")),
+    path("api-auth/", include("rest_framework.urls")),
     path("admin/", admin.site.urls),
     re_path(
         rf"^{re.escape(settings.STATIC_URL.lstrip('/'))}(?P<path>.*)$",
