@@ -19,11 +19,13 @@ $(STAMP): setup.cfg pyproject.toml
 venv: $(STAMP)
 
 run: $(STAMP)
-	@echo "==> Migrating the sample project's SQLite database"
+	@echo "==> [1/3] Migrating sample_project's SQLite database ($${SAMPLE_PROJECT_DB:-sample_project/db.sqlite3})"
 	@cd sample_project && ../$(BIN)/python manage.py migrate --noinput
-	@echo "==> Collecting static files"
+	@echo "==> [2/3] Collecting static files into $${SAMPLE_PROJECT_STATIC_ROOT:-sample_project/staticfiles}"
 	@cd sample_project && ../$(BIN)/python manage.py collectstatic --noinput -v 0
-	@echo "==> Serving sample_project on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	@echo "==> [3/3] Starting gunicorn: 2 async_handler workers on http://$(HOST):$(PORT)/"
+	@echo "    Then open http://$(HOST):$(PORT)/ (admin: /admin/, user admin, password async-demo)."
+	@echo "    Ctrl-C stops it. Port in use? Try: make run PORT=8001"
 	@cd sample_project && exec ../$(BIN)/gunicorn sample_project.wsgi \
 		-k async_handler.worker.AiohttpWorker --bind $(HOST):$(PORT) \
 		--workers 2 --no-control-socket --access-logfile -
