@@ -2,7 +2,8 @@
 
 E001 unknown ASYNC_HANDLER key            E002 bad THREADS value
 E003 ATOMIC_REQUESTS with async views     W001 WSGI_APPLICATION is a plain WSGI handler
-W002 more threads than the DB pool allows W003 DEBUG on under the gunicorn worker
+W002 more threads than the DB allows      W003 DEBUG on under the gunicorn worker
+W004 async_handler listed after django.contrib.staticfiles (runserver would not be ours)
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from . import conf
 TAG = "async_handler"
 # Set by the worker at startup, so that W003 only fires where it matters.
 UNDER_WORKER = False
+# gunicorn's --threads and --workers, when the worker runs the checks.
+WORKER_THREADS: int | None = None
+WORKERS = 1
 
 
 def _callbacks(patterns: Any) -> Iterator[Any]:
@@ -45,7 +49,8 @@ def async_views() -> list[str]:
 
 
 def threads() -> int:
-    return conf.get("THREADS") or 16
+    """Pool threads per worker process, as the handler will size the pool."""
+    return int(conf.get("THREADS") or WORKER_THREADS or 16)
 
 
 @checks.register(TAG)
@@ -124,10 +129,12 @@ def check_pool_size(app_configs: Any = None, databases: Any = None,
     messages: list[checks.CheckMessage] = []
     for alias, db in settings.DATABASES.items():
         limit = _connection_limit(alias, db, databases)
-        if limit is not None and threads() > limit:
+        wanted = threads() * WORKERS
+        if limit is not None and wanted > limit:
             messages.append(checks.Warning(
-                f"async_handler may run {threads()} threads per worker, each holding its own "
-                f"connection to database {alias!r}, which allows {limit}.",
+                f"async_handler may hold {wanted} connections to database {alias!r} "
+                f"({WORKERS} worker(s) x {threads()} threads, one connection per thread); "
+                f"it allows {limit}.",
                 hint="Lower ASYNC_HANDLER['THREADS'] (or gunicorn's --threads), or raise the "
                      "database's limit.", id="async_handler.W002"))
     return messages
@@ -143,8 +150,23 @@ def check_debug_under_worker(app_configs: Any = None, **kwargs: Any) -> list[che
     return []
 
 
-def run_worker_checks() -> list[checks.CheckMessage]:
+@checks.register(TAG)
+def check_app_order(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    apps = list(settings.INSTALLED_APPS)
+    ours = [i for i, a in enumerate(apps) if a in ("async_handler", "async_handler.apps."
+                                                     "AsyncHandlerConfig")]
+    static = [i for i, a in enumerate(apps) if a.startswith("django.contrib.staticfiles")]
+    if ours and static and ours[0] > static[0]:
+        return [checks.Warning(
+            "'async_handler' comes after 'django.contrib.staticfiles' in INSTALLED_APPS, so "
+            "`manage.py runserver` is staticfiles' WSGI server, not async_handler's.",
+            hint="Move 'async_handler' above 'django.contrib.staticfiles'.",
+            id="async_handler.W004")]
+    return []
+
+
+def run_worker_checks(threads: int | None = None, workers: int = 1) -> list[checks.CheckMessage]:
     """The checks the gunicorn worker runs at boot, where manage.py check never runs."""
-    global UNDER_WORKER
-    UNDER_WORKER = True
+    global UNDER_WORKER, WORKER_THREADS, WORKERS
+    UNDER_WORKER, WORKER_THREADS, WORKERS = True, threads, workers
     return checks.run_checks(tags=[TAG])

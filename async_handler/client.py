@@ -1,8 +1,10 @@
 """One shared aiohttp.ClientSession per worker, for views that call other services.
 
 A session holds a connection pool; creating one per request throws the pool
-away and, unclosed, leaks sockets. This one is made on first use in the
-worker's loop and closed when the worker shuts down.
+away and, unclosed, leaks sockets. Under the worker (and runserver) the
+session is opened at startup on the worker's loop and closed at shutdown.
+Under a plain WSGI server each async view runs on a throwaway loop, so there
+session() gives that request its own session, closed when the view returns.
 
     from async_handler.client import session
 
@@ -14,25 +16,53 @@ worker's loop and closed when the worker shuts down.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 
 import aiohttp
 
-_session: aiohttp.ClientSession | None = None
+_shared: aiohttp.ClientSession | None = None
 _loop: asyncio.AbstractEventLoop | None = None
+_scoped: contextvars.ContextVar[list[aiohttp.ClientSession] | None] = contextvars.ContextVar(
+    "async_handler_scoped_sessions", default=None)
 
 
 def session() -> aiohttp.ClientSession:
-    """Return the worker's shared ClientSession, creating it on first use."""
-    global _session, _loop
+    """Return the worker's shared ClientSession (or, off the worker, this request's)."""
     loop = asyncio.get_running_loop()
-    if _session is None or _session.closed or _loop is not loop:
-        _session, _loop = aiohttp.ClientSession(), loop
-    return _session
+    if loop is _loop and _shared is not None and not _shared.closed:
+        return _shared
+    scoped = _scoped.get()
+    if scoped is None:
+        raise RuntimeError("async_handler.client.session() is available in views served by "
+                           "async_handler (its worker, runserver, or a WSGI server through "
+                           "get_async_application()) and in STARTUP hooks.")
+    if not scoped:
+        scoped.append(aiohttp.ClientSession())
+    return scoped[0]
+
+
+async def open() -> None:
+    """Open the shared session on the running loop; the handler calls this at startup."""
+    global _shared, _loop
+    await close()
+    _shared, _loop = aiohttp.ClientSession(), asyncio.get_running_loop()
 
 
 async def close() -> None:
-    """Close the shared session; the worker calls this on shutdown."""
-    global _session
-    current, _session = _session, None
+    """Close the shared session; the handler calls this at shutdown."""
+    global _shared, _loop
+    current, _shared, _loop = _shared, None, None
     if current is not None and not current.closed:
         await current.close()
+
+
+def request_scope() -> contextvars.Token[list[aiohttp.ClientSession] | None]:
+    """Start collecting the sessions a view off the worker opens."""
+    return _scoped.set([])
+
+
+async def close_request_scope(token: contextvars.Token[list[aiohttp.ClientSession] | None]) -> None:
+    sessions = _scoped.get() or []
+    _scoped.reset(token)
+    for opened in sessions:
+        await opened.close()

@@ -18,7 +18,13 @@ from functools import partial
 from typing import Any, AsyncIterator, Callable
 
 from aiohttp import web
-from asgiref.sync import ThreadSensitiveContext, async_to_sync, sync_to_async
+from asgiref.sync import (
+    ThreadSensitiveContext,
+    async_to_sync,
+    iscoroutinefunction,
+    markcoroutinefunction,
+    sync_to_async,
+)
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.handlers import base
@@ -27,7 +33,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.urls import set_urlconf
 from django.utils.log import log_response
 
-from . import conf, lifecycle
+from . import client, conf, lifecycle
 from .chain import Chain
 from .pool import PinnedExecutor, ThreadPool
 from .request import ENVIRON_KEY, BadRequest, BodyTooLarge, RequestOptions, build_environ, read_body
@@ -72,17 +78,29 @@ class AsyncDjangoApplication(WSGIHandler):
         return super().get_response(request)
 
     def make_view_atomic(self, view: Any) -> Any:
-        # On the sync path a view that returns a coroutine is run to
-        # completion with async_to_sync, so WSGI servers serve it too.
+        # On the sync path Django runs async views with async_to_sync; here a
+        # view that hands back a coroutine is run to completion the same way,
+        # and client.session() gives each such view its own session.
         atomic = super().make_view_atomic(view)
-        if asyncio.iscoroutinefunction(atomic) or inspect.iscoroutinefunction(atomic):
-            return atomic
+        if iscoroutinefunction(atomic):
+            async def scoped(request: Any, *args: Any, **kwargs: Any) -> Any:
+                token = client.request_scope()
+                try:
+                    return await atomic(request, *args, **kwargs)
+                finally:
+                    await client.close_request_scope(token)
+
+            return markcoroutinefunction(scoped)
 
         def resolving(request: Any, *args: Any, **kwargs: Any) -> Any:
             response = atomic(request, *args, **kwargs)
             if inspect.isawaitable(response):
                 async def wait() -> Any:
-                    return await response
+                    token = client.request_scope()
+                    try:
+                        return await response
+                    finally:
+                        await client.close_request_scope(token)
 
                 return async_to_sync(wait)()
             return response
@@ -106,6 +124,7 @@ class AsyncDjangoApplication(WSGIHandler):
         self.chain = Chain(self, runner)
         runner.chain = self.chain
         self._settler = asyncio.ensure_future(self._settle_idle_threads())
+        await client.open()
         threshold = conf.get("SLOW_CALLBACK_WARNING")
         if threshold:
             self._watchdog = LoopWatchdog(float(threshold))

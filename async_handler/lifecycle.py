@@ -148,15 +148,18 @@ def close_response(response: Any, executor: Executor) -> None:
 
 
 async def run_hooks(name: str, app: AsyncDjangoApplication) -> None:
-    """Run the STARTUP or SHUTDOWN callables from settings, in order, on the loop."""
-    import asyncio
+    """Run the STARTUP or SHUTDOWN callables from settings, in order.
 
+    Async hooks run on the loop; sync ones on a pool thread, like a request,
+    so that their database connections follow CONN_MAX_AGE.
+    """
     for path in conf.get(name):
         hook = import_string(path) if isinstance(path, str) else path
-        if iscoroutinefunction(hook):
-            await hook()
-        else:
-            await asyncio.get_running_loop().run_in_executor(None, hook)
+        async with app.request_scope():
+            if iscoroutinefunction(hook):
+                await hook()
+            else:
+                await app.run_sync(hook)
     if name == "SHUTDOWN":
         from . import client
 

@@ -12,3 +12,13 @@ async def on_startup() -> None:
 
 async def on_shutdown() -> None:
     CALLS.append(("shutdown", id(asyncio.get_running_loop())))
+
+
+def sync_startup() -> None:
+    """A sync hook doing ORM work: it runs on a pool thread, never the loop."""
+    import threading
+
+    from tests.models import Item
+
+    Item.objects.count()
+    CALLS.append(("sync", threading.get_ident()))

@@ -71,10 +71,27 @@ def test_threads_beyond_the_database_pool() -> None:
             assert _ids() == []
 
 
+def test_worker_threads_and_workers_count_against_the_pool() -> None:
+    with _databases(OPTIONS={"pool": {"max_size": 10}}):
+        try:
+            assert [m.id for m in our_checks.run_worker_checks(threads=4, workers=2)] == []
+            assert [m.id for m in our_checks.run_worker_checks(threads=4, workers=3)] == [
+                "async_handler.W002"]
+        finally:
+            our_checks.UNDER_WORKER, our_checks.WORKER_THREADS = False, None
+            our_checks.WORKERS = 1
+
+
+def test_app_order() -> None:
+    apps = [a for a in settings.INSTALLED_APPS if a != "async_handler"]
+    with override_settings(INSTALLED_APPS=apps + ["async_handler"]):
+        assert "async_handler.W004" in _ids()
+
+
 @override_settings(DEBUG=True)
 def test_debug_under_the_worker() -> None:
     assert _ids() == []
     try:
         assert [m.id for m in our_checks.run_worker_checks()] == ["async_handler.W003"]
     finally:
-        our_checks.UNDER_WORKER = False
+        our_checks.UNDER_WORKER, our_checks.WORKER_THREADS = False, None

@@ -221,6 +221,7 @@ async def outbound(request: Any) -> JsonResponse:
     from async_handler.client import session
 
     client = session()
+    STATE["outbound_session"] = client
     async with client.get(request.GET["url"]) as r:
         text = await r.text()
     return JsonResponse({"status": r.status, "text": text, "session": id(client)})
