@@ -21,9 +21,13 @@ from rest_framework.decorators import (  # noqa: F401  (re-exported)
     renderer_classes,
     schema,
     throttle_classes,
-    throttle_scope,
     versioning_class,
 )
+
+try:  # DRF 3.18+; older releases (the last for Django 4.2) lack it
+    from rest_framework.decorators import throttle_scope  # noqa: F401
+except ImportError:  # pragma: no cover
+    pass
 
 from ._util import is_async
 from .views import APIView
