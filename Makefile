@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Django 4.2 LTS keeps working: its own virtualenv runs the core tests.
+VENV42 ?= .venv-django42
+STAMP42 := $(VENV42)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -30,9 +33,24 @@ run: $(STAMP)
 		-k async_handler.worker.AiohttpWorker --bind $(HOST):$(PORT) \
 		--workers 2 --no-control-socket --access-logfile -
 
-test: $(STAMP)
-	@echo "==> Running the test suite"
+test: $(STAMP) $(STAMP42)
+	@echo "==> Running the test suite (Django 5.2)"
 	@$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+	@echo "==> Running the core and DRF tests on Django 4.2 LTS"
+	@$(VENV42)/bin/python -m pytest -n 2 --dist loadfile $(CORE_TESTS)
+
+CORE_TESTS := tests/test_chain.py tests/test_handler.py tests/test_request.py \
+	tests/test_response.py tests/test_disconnect.py tests/test_lifecycle.py \
+	tests/test_checks.py tests/test_pool.py tests/test_drf.py tests/test_drf_viewsets.py \
+	tests/test_drf_crossings.py
+
+$(STAMP42): setup.cfg pyproject.toml
+	@echo "==> Creating the Django 4.2 virtualenv in $(VENV42)"
+	@test -x $(VENV42)/bin/python || $(PYTHON) -m venv $(VENV42)
+	@$(VENV42)/bin/python -m pip install --quiet --upgrade pip
+	@$(VENV42)/bin/python -m pip install --quiet -e '.[drf]' 'Django>=4.2,<5.0' \
+		'djangorestframework<3.18' pytest pytest-asyncio pytest-timeout pytest-xdist
+	@touch $(STAMP42)
 
 lint: $(STAMP)
 	$(BIN)/ruff check async_handler tests
@@ -45,4 +63,4 @@ soak: $(STAMP)
 	@$(BIN)/python bench/soak.py $(SOAK_ARGS)
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) $(VENV42) build dist *.egg-info
