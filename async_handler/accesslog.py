@@ -9,6 +9,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from .request import ENVIRON_KEY
+from .server import BODY_BYTES_KEY, BodyBytes
 
 
 class _Req:
@@ -21,11 +22,16 @@ class _Req:
 class _Resp:
     __slots__ = ("status", "sent", "headers")
 
-    def __init__(self, response: web.StreamResponse) -> None:
+    def __init__(self, response: web.StreamResponse, counted: BodyBytes | None) -> None:
         self.status = f"{response.status} {response.reason}"
-        # gunicorn counts body bytes; aiohttp's body_length includes the head.
-        length = response.content_length
-        self.sent = length if length is not None else response.body_length
+        # gunicorn counts body bytes; aiohttp's body_length includes the head
+        # and the chunked framing, so it is only the last resort.
+        if counted is not None:
+            self.sent = counted.sent
+        elif response.content_length is not None:
+            self.sent = response.content_length
+        else:
+            self.sent = response.body_length
         self.headers = list(response.headers.items())
 
 
@@ -40,7 +46,7 @@ def access_logger_class(glog: Any) -> type[AbstractAccessLogger]:
                 "REMOTE_ADDR": request.remote or "", "PATH_INFO": request.path,
                 "QUERY_STRING": request.query_string,
             }
-            glog.access(_Resp(response), _Req(request), environ,
+            glog.access(_Resp(response, request.get(BODY_BYTES_KEY)), _Req(request), environ,
                         datetime.timedelta(seconds=time))
 
     return GunicornAccessLogger

@@ -56,10 +56,8 @@ class AsyncDjangoApplication(WSGIHandler):
         self.chain: Chain | None = None
         self.pool: ThreadPool | None = None
         self.options = RequestOptions()
-        self.on_request_done: Callable[[], None] | None = None
         self._settler: asyncio.Future[None] | None = None
         self._watchdog: LoopWatchdog | None = None
-        self.requests_handled = 0
 
     # -- WSGI --------------------------------------------------------------
 
@@ -198,13 +196,12 @@ class AsyncDjangoApplication(WSGIHandler):
             logger.warning("Bad request from %s: %s", areq.remote, exc)
             return web.Response(status=400, text=f"Bad Request: {exc}\n")
         areq[ENVIRON_KEY] = environ
-        try:
-            async with self.request_scope() as executor:
-                return await self._serve(areq, environ, executor)
-        finally:
-            self.requests_handled += 1
-            if self.on_request_done is not None:
-                self.on_request_done()
+        if self.pool is None:  # stopping: no thread pool left to serve with
+            out = web.Response(status=503, text="Service Unavailable: shutting down\n")
+            out.force_close()
+            return out
+        async with self.request_scope() as executor:
+            return await self._serve(areq, environ, executor)
 
     async def _serve(self, areq: web.BaseRequest, environ: dict[str, Any],
                      executor: PinnedExecutor) -> web.StreamResponse:

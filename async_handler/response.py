@@ -38,7 +38,8 @@ def _read_block(filelike: Any, size: int) -> bytes:
     return data if isinstance(data, bytes) else data.encode()
 
 
-async def send_response(areq: web.BaseRequest, response: Any, run_sync: RunSync) -> web.StreamResponse:
+async def send_response(areq: web.BaseRequest, response: Any,
+                        run_sync: RunSync) -> web.StreamResponse:
     """Write `response` to the client and return the aiohttp response for logging.
 
     A client that has gone away ends the sending quietly: that is not an error

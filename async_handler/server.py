@@ -3,18 +3,21 @@
 aiohttp answers every parse error with 400. gunicorn's limits promise 414
 for a long request line and 431 for too many or too large header fields,
 logged as a one-line warning rather than a traceback.
+
+The server also carries the worker's connection policy: a request hook (for
+max_requests), a switch that makes every response say `Connection: close`
+(keep-alive off, or a worker about to stop), body byte counts for the access
+log, and a drain that loses no request in flight.
 """
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+import asyncio
+from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 from aiohttp.http_exceptions import BadHttpMessage, LineTooLong
-from aiohttp.web_protocol import RequestHandler
-
-logger = logging.getLogger("async_handler.server")
+from aiohttp.web_protocol import ERROR, RequestHandler
 
 
 class _ProtocolHandler(RequestHandler):
@@ -32,7 +35,7 @@ class _ProtocolHandler(RequestHandler):
                 status, reason = 431, "Request Header Fields Too Large"
         elif "Too many headers" in str(exc):
             status, reason = 431, "Request Header Fields Too Large"
-        logger.warning("Invalid request from ip=%s: %s", request.remote, exc)
+        self.logger.warning("Invalid request from ip=%s: %s", request.remote, exc)
         if request.writer.output_size > 0:
             raise ConnectionError("response already started; cannot send an error")
         response = web.Response(status=status, reason=reason, text=f"{status} {reason}\n")
@@ -40,12 +43,94 @@ class _ProtocolHandler(RequestHandler):
         return response
 
 
-class DjangoServer(web.Server):
-    """web.Server whose connections answer parse errors with gunicorn's status codes."""
+class BodyBytes:
+    """Counts the body bytes a response sends, before chunked framing, for the access log."""
 
-    def __init__(self, handler: Any, *, max_line_size: int = 8190, **kwargs: Any) -> None:
-        super().__init__(handler, max_line_size=max_line_size, **kwargs)
+    __slots__ = ("sent",)
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+    def __call__(self, size: int, output_size: int) -> None:
+        self.sent += size
+
+
+# Where a request keeps its response's BodyBytes (aiohttp writers with on_body_write only).
+BODY_BYTES_KEY: Any = (web.RequestKey("body_bytes", BodyBytes) if hasattr(web, "RequestKey")
+                       else "async_handler.body_bytes")
+
+
+class _Request(web.BaseRequest):
+    """A request whose response keeps the connection open only if the server allows it."""
+
+    __slots__ = ()
+
+    @property
+    def keep_alive(self) -> bool:
+        server = self._protocol._manager
+        return not self._message.should_close and getattr(server, "keep_alive", True)
+
+
+class DjangoServer(web.Server):
+    """web.Server with gunicorn's status codes for parse errors and a graceful drain."""
+
+    def __init__(self, handler: Any, *, max_line_size: int = 8190,
+                 on_request: Callable[[], None] | None = None,
+                 count_body_bytes: bool = False, **kwargs: Any) -> None:
+        super().__init__(self._tracking(handler), max_line_size=max_line_size, **kwargs)
         self._protocol = type("ProtocolHandler", (_ProtocolHandler,), {"line_limit": max_line_size})
+        self._busy: set[RequestHandler] = set()
+        #: False makes every response from now on say `Connection: close`.
+        self.keep_alive = True
+        #: Called as each request starts, before its response can be sent.
+        self.on_request = on_request
+        #: Count body bytes for the access log (a callback per write, so only when logging).
+        self.count_body_bytes = count_body_bytes
 
     def __call__(self) -> RequestHandler:
         return self._protocol(self, loop=self._loop, **self._kwargs)
+
+    def _tracking(self, handler: Callable[[web.BaseRequest], Awaitable[web.StreamResponse]],
+                  ) -> Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]:
+        async def handle(request: web.BaseRequest) -> web.StreamResponse:
+            self._busy.add(request.protocol)
+            try:
+                return await handler(request)
+            finally:
+                self._busy.discard(request.protocol)
+
+        return handle
+
+    def _make_request(self, message: Any, payload: Any, protocol: RequestHandler, writer: Any,
+                      task: asyncio.Task[None]) -> web.BaseRequest:
+        if self.on_request is not None and message is not ERROR:
+            self.on_request()
+        request = _Request(message, payload, protocol, writer, task, self._loop)
+        if self.count_body_bytes and hasattr(writer, "on_body_write"):
+            writer.on_body_write = request[BODY_BYTES_KEY] = BodyBytes()
+        return request
+
+    async def drain(self, grace: float, linger: float) -> None:
+        """Close every connection, letting requests in flight finish within `grace` seconds.
+
+        Call it once the listeners are closed. Responses from now on say
+        `Connection: close`. For `linger` seconds busy keep-alive clients get
+        the answer to the request they are already sending rather than a
+        reset; after that idle connections close at once. A request in
+        flight, its body still arriving, keeps its connection open until its
+        response is sent; aiohttp's own shutdown() would stop reading it.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        closing_idle_at = min(deadline, loop.time() + linger)
+        self.keep_alive = False
+        while loop.time() < deadline:
+            await asyncio.sleep(0.02)
+            if loop.time() >= closing_idle_at:
+                for conn in list(self._connections):
+                    if conn not in self._busy:
+                        conn.force_close()
+            if not self._connections:
+                return
+        # aiohttp reads a timeout of 0 as none at all.
+        await self.shutdown(0.001)

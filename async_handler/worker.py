@@ -13,13 +13,17 @@ import ipaddress
 import os
 import signal
 import sys
+import traceback
+from types import FrameType
 from typing import Any, Callable
 
+from gunicorn.arbiter import Arbiter
 from gunicorn.workers import base
 
 from .accesslog import access_logger_class
 from .request import RequestOptions
 from .server import DjangoServer
+from .watchdog import blocked_in
 
 
 def _trust(allow: list[str]) -> Callable[[str], bool]:
@@ -46,12 +50,16 @@ class AiohttpWorker(base.Worker):
 
     #: Callable that makes the worker's event loop; variants change only this.
     loop_factory: Callable[[], asyncio.AbstractEventLoop] = staticmethod(asyncio.new_event_loop)
+    #: Seconds a stopping worker waits for keep-alive clients to take a last response.
+    drain_linger: float = 0.5
+    wsgi: Any
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.exit_code = 0
         self._stop: asyncio.Event | None = None
+        self._server: DjangoServer | None = None
         self._quick = False
 
     def init_process(self) -> None:
@@ -65,18 +73,30 @@ class AiohttpWorker(base.Worker):
 
         from .handler import AsyncDjangoApplication
 
-        if isinstance(self.wsgi, AsyncDjangoApplication):
-            return
-        if isinstance(self.wsgi, WSGIHandler):
+        if not isinstance(self.wsgi, AsyncDjangoApplication):
+            if not isinstance(self.wsgi, WSGIHandler):
+                self.log.error(
+                    "AiohttpWorker serves Django projects only: the application must be "
+                    "async_handler.get_async_application() itself, not wrapped, got %r. "
+                    "WSGI wrappers such as WhiteNoise(application) have middleware forms "
+                    "to use instead.", self.wsgi)
+                # The arbiter stops on this code instead of respawning forever.
+                sys.exit(Arbiter.WORKER_BOOT_ERROR)
             self.log.warning(
                 "%s is Django's plain WSGIHandler; serving it with AsyncDjangoApplication. "
                 "Use async_handler.get_async_application() in your wsgi.py.",
                 self.cfg.wsgi_app or "the application")
             self.wsgi = AsyncDjangoApplication()
-            return
-        self.log.error("AiohttpWorker serves Django projects only: the application must be "
-                       "async_handler.get_async_application(), got %r", self.wsgi)
-        sys.exit(1)
+        self._log_checks()
+
+    def _log_checks(self) -> None:
+        """Run async_handler's system checks, which manage.py check cannot run for a server."""
+        from .checks import run_worker_checks
+
+        threads = self.cfg.threads if self.cfg.threads > 1 else None
+        for message in run_worker_checks(threads=threads, workers=self.cfg.workers):
+            log = self.log.error if message.is_serious() else self.log.warning
+            log("%s", message)
 
     def init_signals(self) -> None:
         assert self.loop is not None
@@ -91,6 +111,14 @@ class AiohttpWorker(base.Worker):
         # when the loop is blocked, so it cannot wait for the loop.
         signal.signal(signal.SIGABRT, self.handle_abort)
 
+    def handle_abort(self, sig: int, frame: FrameType | None) -> None:
+        """The arbiter saw no heartbeat: the loop is blocked, so name what blocks it."""
+        self.log.critical("Event loop blocked for over %s s in %s; aborting the worker",
+                          self.cfg.timeout, blocked_in(frame))
+        if frame is not None:
+            self.log.error("Blocked at:\n%s", "".join(traceback.format_stack(frame)))
+        super().handle_abort(sig, frame)
+
     def _graceful_stop(self) -> None:
         self.alive = False
         if self._stop is not None:
@@ -101,10 +129,12 @@ class AiohttpWorker(base.Worker):
         self.cfg.worker_int(self)
         self._graceful_stop()
 
-    def _request_done(self) -> None:
+    def _request_started(self) -> None:
         self.nr += 1
         if self.nr >= self.max_requests and self.alive:
             self.log.info("Autorestarting worker after current request.")
+            if self._server is not None:
+                self._server.keep_alive = False
             self._graceful_stop()
 
     def server_options(self) -> dict[str, Any]:
@@ -116,12 +146,15 @@ class AiohttpWorker(base.Worker):
             "max_line_size": _limit(cfg.limit_request_line, 1024 * 1024),
             "max_field_size": _limit(cfg.limit_request_field_size, 1024 * 1024),
             "max_headers": _limit(cfg.limit_request_fields, 32768),
+            "logger": self.log.error_log,
             "access_log": None,
+            "on_request": self._request_started,
         }
         if (cfg.accesslog or cfg.logconfig or getattr(cfg, "logconfig_dict", None)
                 or (cfg.syslog and not cfg.disable_redirect_access_to_syslog)):
             options["access_log_class"] = access_logger_class(self.log)
             options["access_log"] = self.log.access_log
+            options["count_body_bytes"] = True
         return options
 
     def request_options(self) -> RequestOptions:
@@ -149,8 +182,8 @@ class AiohttpWorker(base.Worker):
         app = self.wsgi
         threads = self.cfg.threads if self.cfg.threads > 1 else None
         await app.startup(self.request_options(), threads=threads)
-        app.on_request_done = self._request_done
-        server = DjangoServer(app, **self.server_options())
+        server = self._server = DjangoServer(app, **self.server_options())
+        server.keep_alive = self.cfg.keepalive > 0
         ssl_ctx = None
         if self.cfg.is_ssl:
             from gunicorn.sock import ssl_context
@@ -160,36 +193,39 @@ class AiohttpWorker(base.Worker):
             await loop.create_server(server, sock=s.sock, backlog=self.cfg.backlog, ssl=ssl_ctx)
             for s in self.sockets
         ]
-        interval = min(1.0, self.timeout / 2) if self.timeout else 1.0
+        heartbeat = asyncio.ensure_future(self._heartbeat())
         try:
-            while self.alive:
-                self.notify()
-                if self.ppid != os.getppid():
-                    self.log.info("Parent changed, shutting down: %s", self)
-                    break
-                try:
-                    await asyncio.wait_for(self._stop.wait(), interval)
-                except asyncio.TimeoutError:
-                    pass
+            if self.alive:
+                await self._stop.wait()
         finally:
             for listener in listeners:
                 listener.close()
             grace = 0.0 if self._quick else float(self.cfg.graceful_timeout)
-            await self._drain(server, grace)
-            await app.shutdown()
+            try:
+                await server.drain(grace, self.drain_linger)
+            finally:
+                heartbeat.cancel()
+                await app.shutdown()
 
-    async def _drain(self, server: DjangoServer, grace: float) -> None:
-        """Let in-flight requests finish within `grace` seconds, closing idle keep-alives now."""
-        self.notify()
-        await server.shutdown(grace)
-        self.notify()
+    async def _heartbeat(self) -> None:
+        """Tell the arbiter the loop runs, and notice a lost parent or a reloader's stop."""
+        assert self._stop is not None
+        interval = min(1.0, self.timeout / 2) if self.timeout else 1.0
+        while True:
+            self.notify()
+            if self.ppid != os.getppid():
+                self.log.info("Parent changed, shutting down: %s", self)
+                self._graceful_stop()
+            elif not self.alive:
+                self._stop.set()
+            await asyncio.sleep(interval)
 
 
 class AiohttpUVLoopWorker(AiohttpWorker):
     """The same worker on uvloop's event loop (pip install async_handler[uvloop])."""
 
     @staticmethod
-    def loop_factory() -> asyncio.AbstractEventLoop:  # type: ignore[override]
+    def loop_factory() -> asyncio.AbstractEventLoop:
         import uvloop
 
         return uvloop.new_event_loop()
