@@ -23,7 +23,6 @@ from asgiref.sync import (
     async_to_sync,
     iscoroutinefunction,
     markcoroutinefunction,
-    sync_to_async,
 )
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -33,7 +32,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.urls import set_urlconf
 from django.utils.log import log_response
 
-from . import client, conf, lifecycle
+from . import client, conf, hop, lifecycle
 from .chain import Chain
 from .pool import PinnedExecutor, ThreadPool
 from .request import ENVIRON_KEY, BadRequest, BodyTooLarge, RequestOptions, build_environ, read_body
@@ -117,6 +116,7 @@ class AsyncDjangoApplication(WSGIHandler):
         size = conf.get("THREADS") or threads or 16
         self.pool = ThreadPool(int(size), on_bind=lifecycle.on_thread_bind,
                                on_release=lifecycle.on_thread_release,
+                               on_rebind=lifecycle.on_thread_rebind,
                                on_stop=lifecycle.on_thread_stop)
         runner = ViewRunner(self)
         self.chain = Chain(self, runner)
@@ -152,8 +152,8 @@ class AsyncDjangoApplication(WSGIHandler):
                 self.pool.settle()
 
     async def run_sync(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Run sync `fn` on the current request's thread."""
-        return await sync_to_async(fn, thread_sensitive=True)(*args)
+        """Run sync `fn` on the current request's thread (see hop.py)."""
+        return await hop.run_sync(fn, *args)
 
     async def to_response(self, request: Any, exc: Exception) -> Any:
         """Django's exception-to-response mapping; it may render templates, so off the loop."""
@@ -200,8 +200,15 @@ class AsyncDjangoApplication(WSGIHandler):
             out = web.Response(status=503, text="Service Unavailable: shutting down\n")
             out.force_close()
             return out
-        async with self.request_scope() as executor:
+        # request_scope() inlined: this is the hot path.
+        executor = self.pool.executor()
+        scope = ThreadSensitiveContext(executor=executor)
+        await scope.__aenter__()
+        try:
             return await self._serve(areq, environ, executor)
+        finally:
+            await scope.__aexit__(None, None, None)
+            executor.shutdown()
 
     async def _serve(self, areq: web.BaseRequest, environ: dict[str, Any],
                      executor: PinnedExecutor) -> web.StreamResponse:

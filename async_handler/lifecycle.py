@@ -104,19 +104,41 @@ def send_started(sender: type, environ: dict[str, Any]) -> None:
     signals.request_started.send(sender=sender, environ=environ)
 
 
+def _started_resets_queries() -> bool:
+    return reset_queries in _receivers(signals.request_started)
+
+
+def _started_closes_old() -> bool:
+    return close_old_connections in _receivers(signals.request_started)
+
+
+def _finished_closes_old() -> bool:
+    return close_old_connections in _receivers(signals.request_finished)
+
+
 def on_thread_bind() -> None:
     """Runs on a pool thread before a request's first call: request_started's DB part."""
-    receivers = _receivers(signals.request_started)
-    if reset_queries in receivers:
+    if _cached(signals.request_started, _started_resets_queries):
         reset_queries()
-    if close_old_connections in receivers:
+    if _cached(signals.request_started, _started_closes_old):
         close_old_connections()
 
 
 def on_thread_release() -> None:
     """Runs on a pool thread after a request's last call: request_finished's DB part."""
-    if close_old_connections in _receivers(signals.request_finished):
+    if _cached(signals.request_finished, _finished_closes_old):
         close_old_connections()
+
+
+def on_thread_rebind() -> None:
+    """A release owed to the last request, then the next one's bind, on one thread.
+
+    close_old_connections() would run twice in a row; once does the same.
+    """
+    closes = _cached(signals.request_finished, _finished_closes_old)
+    if closes and not _cached(signals.request_started, _started_closes_old):
+        close_old_connections()
+    on_thread_bind()
 
 
 def on_thread_stop() -> None:

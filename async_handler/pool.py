@@ -120,9 +120,9 @@ class _Worker(threading.Thread):
                 continue
             future, fn, args, kwargs, owner = item
             if owner is not current:
-                if owed:
-                    pool._run_hook(pool.on_release)
-                pool._run_hook(pool.on_bind)
+                # An owed release hook directly followed by the bind hook is
+                # left to on_rebind, which may do both jobs at once.
+                pool._run_hook(pool.on_rebind if owed else pool.on_bind)
                 current, owed = owner, True
             if future.set_running_or_notify_cancel():
                 try:
@@ -137,6 +137,18 @@ class _Worker(threading.Thread):
             else:
                 owner._done += 1
             del item, future, fn, args, kwargs, owner
+
+
+def _both(first: Callable[[], None] | None,
+          then: Callable[[], None] | None) -> Callable[[], None] | None:
+    if first is None or then is None:
+        return first or then
+
+    def both() -> None:
+        first()
+        then()
+
+    return both
 
 
 class ThreadPool:
@@ -155,6 +167,7 @@ class ThreadPool:
         on_bind: Callable[[], None] | None = None,
         on_release: Callable[[], None] | None = None,
         on_stop: Callable[[], None] | None = None,
+        on_rebind: Callable[[], None] | None = None,
     ) -> None:
         if size < 1:
             raise ValueError("the thread pool needs at least one thread")
@@ -163,6 +176,7 @@ class ThreadPool:
         self.on_bind = on_bind
         self.on_release = on_release
         self.on_stop = on_stop
+        self.on_rebind = on_rebind or _both(on_release, on_bind)
         self._lock = threading.Lock()
         self._workers: list[_Worker] = []
         self._idle: list[_Worker] = []
