@@ -2,7 +2,15 @@
 
 aiohttp answers every parse error with 400. gunicorn's limits promise 414
 for a long request line and 431 for too many or too large header fields,
-logged as a one-line warning rather than a traceback.
+logged as a one-line warning rather than a traceback. Two framings llhttp
+lets through are refused here as gunicorn refuses them: HTTP/0.9 requests and
+Transfer-Encoding on HTTP/1.0 (RFC 9112 6.1: faulty framing).
+
+A request head must arrive whole within `header_timeout` of its first byte
+(of the connection, for the first request): a client dripping header bytes
+(slowloris) is cut off. aiohttp's keep-alive timer alone never closes a
+connection that is still sending a head, and with keep-alive off it starts
+no timer at all, so an idle new connection would be held forever.
 
 The server also carries the worker's connection policy: a request hook (for
 max_requests), a switch that makes every response say `Connection: close`
@@ -16,18 +24,85 @@ import asyncio
 from typing import Any, Awaitable, Callable
 
 from aiohttp import web
-from aiohttp.http_exceptions import BadHttpMessage, LineTooLong
+from aiohttp.http_exceptions import BadHttpMessage, HttpProcessingError, LineTooLong
 from aiohttp.web_protocol import ERROR, RequestHandler
+
+
+def _one_line(exc: BaseException) -> str:
+    # llhttp's messages carry the offending bytes and a caret on lines of their own.
+    return " ".join(str(exc).split())
+
+
+def _reject(request: web.BaseRequest, status: int, reason: str, why: str) -> web.Response:
+    """A one-line warning, as gunicorn logs one, and an error response that closes."""
+    request.protocol.logger.warning("Invalid request from ip=%s: %s", request.remote, why)
+    response = web.Response(status=status, reason=reason, text=f"{status} {reason}\n")
+    response.force_close()
+    return response
 
 
 class _ProtocolHandler(RequestHandler):
     line_limit: int = 8190
+    header_timeout: float | None = None
+    _head_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        self._arm_head_timer()
+
+    def data_received(self, data: bytes) -> None:
+        request, queued = self._current_request, len(self._messages)
+        super().data_received(data)
+        if request is not None and len(self._messages) > queued:
+            error = getattr(self._messages[-1][0], "exc", None)
+            if isinstance(error, HttpProcessingError) and not request.content.is_eof():
+                # A body that turns malformed mid-stream: aiohttp's C parser drops
+                # the request's payload without failing it and queues a 400 behind
+                # it, so the handler would wait for the rest of the body forever.
+                request.content.set_exception(error)
+                # Ended too, so that aiohttp does not linger reading it after the 400.
+                request.content.feed_eof()
+        if not self._awaiting_head():
+            self._disarm_head_timer()
+        elif data and self._head_timer is None:
+            self._arm_head_timer()
+
+    def _awaiting_head(self) -> bool:
+        # No parsed request queued and none being handled: bytes received are
+        # part of a head that is not complete yet. (Bytes that arrive while a
+        # request is handled are its body or a pipelined head, which aiohttp's
+        # keep-alive timer covers once the response is sent.)
+        return not self._messages and not self._request_in_progress and not self._force_close
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        self._disarm_head_timer()
+        super().connection_lost(exc)
+
+    def _arm_head_timer(self) -> None:
+        if self.header_timeout:
+            self._head_timer = self._loop.call_later(self.header_timeout, self._head_timed_out)
+
+    def _disarm_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timed_out(self) -> None:
+        self._head_timer = None
+        if not self._awaiting_head():
+            return  # its head came in time
+        peer = self.transport.get_extra_info("peername") if self.transport else None
+        self.logger.warning("Request head not complete within %s s from ip=%s; closing",
+                            self.header_timeout, peer[0] if isinstance(peer, tuple) else peer)
+        self.force_close()
+
 
     def handle_error(self, request: Any, status: int = 500, exc: BaseException | None = None,
                      message: str | None = None) -> web.StreamResponse:
-        if status == 500 or not isinstance(exc, BadHttpMessage):
+        # A BadHttpMessage with status 500 is a body that failed while the handler read it.
+        if not isinstance(exc, BadHttpMessage):
             return super().handle_error(request, status, exc, message)
-        reason = "Bad Request"
+        status, reason = 400, "Bad Request"
         if isinstance(exc, LineTooLong):
             if str(exc.args[1]) == str(self.line_limit):
                 status, reason = 414, "URI Too Long"
@@ -35,12 +110,10 @@ class _ProtocolHandler(RequestHandler):
                 status, reason = 431, "Request Header Fields Too Large"
         elif "Too many headers" in str(exc):
             status, reason = 431, "Request Header Fields Too Large"
-        self.logger.warning("Invalid request from ip=%s: %s", request.remote, exc)
         if request.writer.output_size > 0:
+            self.logger.warning("Invalid request from ip=%s: %s", request.remote, _one_line(exc))
             raise ConnectionError("response already started; cannot send an error")
-        response = web.Response(status=status, reason=reason, text=f"{status} {reason}\n")
-        response.force_close()
-        return response
+        return _reject(request, status, reason, _one_line(exc))
 
 
 class BodyBytes:
@@ -75,10 +148,12 @@ class DjangoServer(web.Server):
     """web.Server with gunicorn's status codes for parse errors and a graceful drain."""
 
     def __init__(self, handler: Any, *, max_line_size: int = 8190,
+                 header_timeout: float | None = None,
                  on_request: Callable[[], None] | None = None,
                  count_body_bytes: bool = False, **kwargs: Any) -> None:
         super().__init__(self._tracking(handler), max_line_size=max_line_size, **kwargs)
-        self._protocol = type("ProtocolHandler", (_ProtocolHandler,), {"line_limit": max_line_size})
+        self._protocol = type("ProtocolHandler", (_ProtocolHandler,), {
+            "line_limit": max_line_size, "header_timeout": header_timeout})
         self._busy: set[RequestHandler] = set()
         #: False makes every response from now on say `Connection: close`.
         self.keep_alive = True
@@ -93,6 +168,12 @@ class DjangoServer(web.Server):
     def _tracking(self, handler: Callable[[web.BaseRequest], Awaitable[web.StreamResponse]],
                   ) -> Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]:
         async def handle(request: web.BaseRequest) -> web.StreamResponse:
+            version = request.version
+            if version < (1, 0):
+                return _reject(request, 400, "Bad Request", "HTTP/0.9 request line (no version)")
+            if version < (1, 1) and "Transfer-Encoding" in request.headers:
+                # llhttp decodes it; gunicorn, and RFC 9112 6.1, treat it as faulty framing.
+                return _reject(request, 400, "Bad Request", "Transfer-Encoding on HTTP/1.0")
             self._busy.add(request.protocol)
             try:
                 return await handler(request)

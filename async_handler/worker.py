@@ -52,6 +52,9 @@ class AiohttpWorker(base.Worker):
     loop_factory: Callable[[], asyncio.AbstractEventLoop] = staticmethod(asyncio.new_event_loop)
     #: Seconds a stopping worker waits for keep-alive clients to take a last response.
     drain_linger: float = 0.5
+    #: Seconds a request head may take to arrive (slowloris guard); None: gunicorn's
+    #: timeout, capped at 30 s, since gunicorn itself has no header timeout.
+    header_timeout: float | None = None
     wsgi: Any
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -63,9 +66,29 @@ class AiohttpWorker(base.Worker):
         self._quick = False
 
     def init_process(self) -> None:
+        self._check_parser()
         self.loop = self.loop_factory()
         asyncio.set_event_loop(self.loop)
         super().init_process()
+
+    def _check_parser(self) -> None:
+        """Warn loudly when aiohttp runs its pure-Python HTTP parser instead of llhttp.
+
+        That parser has had request smuggling bugs llhttp did not share
+        (CVE-2024-52304: LF in chunk extensions; CVE-2025-53643: trailers); it runs under
+        AIOHTTP_NO_EXTENSIONS=1 or without a binary wheel for this platform.
+        """
+        from aiohttp import http_parser
+
+        if getattr(http_parser, "HttpRequestParserC", None) is http_parser.HttpRequestParser:
+            return
+        why = ("AIOHTTP_NO_EXTENSIONS is set" if os.environ.get("AIOHTTP_NO_EXTENSIONS")
+               else "its C extension is not installed")
+        self.log.warning(
+            "SECURITY: aiohttp is parsing HTTP with its pure-Python parser because %s. "
+            "It is slower and has had request smuggling vulnerabilities the C parser "
+            "(llhttp) did not; install aiohttp's binary wheel and unset "
+            "AIOHTTP_NO_EXTENSIONS.", why)
 
     def load_wsgi(self) -> None:
         super().load_wsgi()
@@ -146,6 +169,8 @@ class AiohttpWorker(base.Worker):
             "max_line_size": _limit(cfg.limit_request_line, 1024 * 1024),
             "max_field_size": _limit(cfg.limit_request_field_size, 1024 * 1024),
             "max_headers": _limit(cfg.limit_request_fields, 32768),
+            "header_timeout": (self.header_timeout if self.header_timeout is not None
+                               else min(float(cfg.timeout), 30.0) if cfg.timeout > 0 else 30.0),
             "logger": self.log.error_log,
             "access_log": None,
             "on_request": self._request_started,
