@@ -45,6 +45,7 @@ class _ProtocolHandler(RequestHandler):
     line_limit: int = 8190
     header_timeout: float | None = None
     _head_timer: asyncio.TimerHandle | None = None
+    _head_started = False  # bytes of a head that is not complete yet have arrived
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
@@ -63,9 +64,18 @@ class _ProtocolHandler(RequestHandler):
                 # Ended too, so that aiohttp does not linger reading it after the 400.
                 request.content.feed_eof()
         if not self._awaiting_head():
+            self._head_started = False
             self._disarm_head_timer()
-        elif data and self._head_timer is None:
-            self._arm_head_timer()
+        elif data:
+            self._head_started = True
+            if self._head_timer is None:
+                self._arm_head_timer()
+
+    @property
+    def idle(self) -> bool:
+        """Nothing received that is unanswered: closing now loses no request."""
+        return (not self._messages and not self._request_in_progress
+                and not self._head_started)
 
     def _awaiting_head(self) -> bool:
         # No parsed request queued and none being handled: bytes received are
@@ -209,7 +219,10 @@ class DjangoServer(web.Server):
             await asyncio.sleep(0.02)
             if loop.time() >= closing_idle_at:
                 for conn in list(self._connections):
-                    if conn not in self._busy:
+                    # A request already parsed but not yet handed to the
+                    # handler is not "busy" yet, and closing it would reset
+                    # the client: only truly idle connections close.
+                    if conn not in self._busy and getattr(conn, "idle", True):
                         conn.force_close()
             if not self._connections:
                 return

@@ -223,6 +223,14 @@ class AiohttpWorker(base.Worker):
             if self.alive:
                 await self._stop.wait()
         finally:
+            # Stop accepting first, then let connections accepted in this very
+            # loop pass attach to their server: asyncio resets a connection
+            # whose server closed between accept and transport set-up.
+            for listener in listeners:
+                for sock in listener.sockets:
+                    loop.remove_reader(sock.fileno())
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
             for listener in listeners:
                 listener.close()
             grace = 0.0 if self._quick else float(self.cfg.graceful_timeout)
