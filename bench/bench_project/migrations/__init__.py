@@ -1,0 +1,3 @@
+"""Migrations of the bench project."""
+
+from __future__ import annotations

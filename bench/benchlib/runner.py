@@ -1,0 +1,112 @@
+"""One workload on one running server: warm-up, wrk load, worker RSS before, during, after."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import cpuload, memory, wrk
+from .server import Server
+from .workloads import Workload
+
+FIRST_CHUNK_S = 5.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    duration_s: float
+    warmup_s: float
+    threads: int
+    total_requests: int | None
+    max_count_s: float
+
+
+def measure(
+    server: Server, wl: Workload, cfg: Settings, wrk_path: str, log_path: Path
+) -> dict[str, Any]:
+    """Warm up, record the worker's RSS, load it with wrk, record RSS again; return the figures."""
+    paths = list(wl.paths_for(server.stack.name))
+
+    def load(seconds: float) -> wrk.WrkResult:
+        return wrk.run(
+            wrk_path,
+            server.base_url,
+            paths,
+            connections=wl.connections,
+            threads=cfg.threads,
+            duration_s=seconds,
+            timeout_s=wl.timeout_s,
+            log_path=log_path,
+        )
+
+    load(cfg.warmup_s)
+    log_start = server.log_size()
+    pid = server.worker_pid()
+    before = memory.rss_kb(pid)
+    goal = (cfg.total_requests or wl.total_requests) if wl.total_requests else 0
+    chunks: list[wrk.WrkResult] = []
+    rss_trend: list[int] = []
+    with memory.PeakSampler(pid) as sampler, cpuload.OtherLoad(pid) as other:
+        if not goal:
+            chunks.append(load(cfg.duration_s))
+        else:
+            spent = 0.0
+            served = 0
+            while served < goal and spent < cfg.max_count_s:
+                rate = served / spent if spent else 0.0
+                need = (goal - served) / rate if rate else FIRST_CHUNK_S
+                seconds = min(max(1.0, math.ceil(need * 1.02)), cfg.max_count_s - spent, 30.0)
+                chunk = load(max(1.0, seconds))
+                chunks.append(chunk)
+                spent += chunk.duration_s
+                served += chunk.requests
+                rss_trend.append(_safe_rss(server))
+    after_pid = server.worker_pid()
+    after = _safe_rss(server)
+    figures = _summarise(
+        chunks, restarted=after_pid != server.first_worker_pid or not server.alive()
+    )
+    figures["server_exceptions"] = server.log_tracebacks(log_start)
+    figures["other_cpu"] = round(other.cpus, 2)
+    if wl.measures_memory:
+        peak = max(sampler.peak_kb, before, after)
+        figures.update(
+            rss_before_kb=before,
+            rss_after_kb=after,
+            rss_peak_kb=peak,
+            rss_trend_kb=rss_trend,
+            rss_growth_mb=round((after - before) / 1024, 2),
+            rss_peak_growth_mb=round((peak - before) / 1024, 2),
+        )
+    return figures
+
+
+def _safe_rss(server: Server) -> int:
+    try:
+        return server.worker_rss_kb()
+    except (OSError, RuntimeError):
+        return 0
+
+
+def _summarise(chunks: list[wrk.WrkResult], restarted: bool) -> dict[str, Any]:
+    requests = sum(c.requests for c in chunks)
+    seconds = sum(c.duration_s for c in chunks)
+    errors: dict[str, int] = {}
+    for c in chunks:
+        for key, n in c.errors.items():
+            errors[key] = errors.get(key, 0) + n
+    worst = max(chunks, key=lambda c: c.latency_ms["p99"])
+    return {
+        "rps": round(requests / seconds, 1) if seconds else 0.0,
+        "requests": requests,
+        "seconds": round(seconds, 2),
+        "mb_per_s": round(sum(c.bytes for c in chunks) / seconds / 1e6, 1) if seconds else 0.0,
+        "p50_ms": worst.latency_ms["p50"],
+        "p99_ms": worst.latency_ms["p99"],
+        "max_ms": max(c.latency_ms["max"] for c in chunks),
+        "errors": sum(errors.values()),
+        "error_kinds": {k: n for k, n in errors.items() if n},
+        "worker_restarted": restarted,
+    }

@@ -1,0 +1,144 @@
+"""The server stacks under test, as a data table: how to start each one on an inherited socket."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+GUNICORN_COMMON = [
+    "-w",
+    "1",
+    "--no-control-socket",
+    "--graceful-timeout",
+    "5",
+    "--log-level",
+    "warning",
+]
+
+
+@dataclass(frozen=True)
+class Stack:
+    name: str
+    label: str
+    argv: Callable[[int], list[str]]
+    requires: tuple[str, ...] = ()
+    ours: bool = False
+
+
+def _gunicorn(app: str, *worker: str) -> Callable[[int], list[str]]:
+    def build(fd: int) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            app,
+            *worker,
+            "--bind",
+            f"fd://{fd}",
+            *GUNICORN_COMMON,
+        ]
+
+    return build
+
+
+def _uvicorn(fd: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bench_project.asgi:application",
+        "--fd",
+        str(fd),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        "--lifespan",
+        "off",
+    ]
+
+
+STACKS: tuple[Stack, ...] = (
+    Stack(
+        "ours",
+        "async_handler AiohttpWorker",
+        _gunicorn("bench_project.wsgi_async", "-k", "async_handler.worker.AiohttpWorker"),
+        requires=("async_handler:get_async_application", "async_handler.worker:AiohttpWorker"),
+        ours=True,
+    ),
+    Stack(
+        "ours-uvloop",
+        "async_handler AiohttpUVLoopWorker",
+        _gunicorn("bench_project.wsgi_async", "-k", "async_handler.worker.AiohttpUVLoopWorker"),
+        requires=(
+            "async_handler:get_async_application",
+            "async_handler.worker:AiohttpUVLoopWorker",
+            "uvloop",
+        ),
+        ours=True,
+    ),
+    Stack(
+        "gthread",
+        "gunicorn gthread, 8 threads, WSGI",
+        _gunicorn("bench_project.wsgi", "-k", "gthread", "--threads", "8"),
+    ),
+    Stack(
+        "asgi",
+        "gunicorn -k asgi, Django ASGI",
+        _gunicorn("bench_project.asgi", "-k", "asgi", "--asgi-lifespan", "off"),
+        requires=("gunicorn.workers.gasgi:ASGIWorker",),
+    ),
+    Stack("uvicorn", "uvicorn, Django ASGI", _uvicorn, requires=("uvicorn",)),
+)
+
+_CHECK = """
+import importlib, json, sys
+out = {}
+for spec in json.loads(sys.argv[1]):
+    mod, _, attr = spec.partition(":")
+    try:
+        obj = importlib.import_module(mod)
+        if attr:
+            getattr(obj, attr)
+        out[spec] = ""
+    except BaseException as exc:
+        out[spec] = f"{type(exc).__name__}: {exc}"
+print(json.dumps(out))
+"""
+
+
+def missing_requirements(
+    needs: Mapping[str, tuple[str, ...]], env: Mapping[str, str], cwd: str
+) -> dict[str, str]:
+    """Import each name's requirements ("module" or "module:attr") in a fresh interpreter.
+
+    Returns, for each name that can't run, the reason.
+    """
+    specs = sorted({spec for required in needs.values() for spec in required})
+    if not specs:
+        return {}
+    proc = subprocess.run(
+        [sys.executable, "-c", _CHECK, json.dumps(specs)],
+        env=dict(env),
+        cwd=cwd,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    try:
+        problems: dict[str, str] = json.loads(proc.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return {
+            name: "requirement check failed: " + proc.stderr[-300:]
+            for name, req in needs.items()
+            if req
+        }
+    result: dict[str, str] = {}
+    for name, required in needs.items():
+        reasons = [f"{spec} ({problems[spec]})" for spec in required if problems.get(spec)]
+        if reasons:
+            result[name] = "cannot import " + "; ".join(reasons)
+    return result

@@ -1,0 +1,90 @@
+"""The workloads as a data table: which paths, how many connections, which stacks, what to measure.
+
+To add a row (say the DRF list view), append a Workload: `paths_by_stack` lets each stack hit its
+own URL, and `requires` names modules that must import in the servers' environment, else the row is
+skipped (`requires_by_stack`: only that stack is).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+OURS = ("ours", "ours-uvloop")
+ASYNC_PEERS = ("asgi", "uvicorn")
+
+MIXED_PATHS = (
+    "/hello/sync/",
+    "/hello/async/",
+    "/orm/sync/",
+    "/orm/async/",
+    "/json/async/?page=2",
+    "/hello/sync/?q=x",
+    "/hello/async",
+)
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    title: str
+    paths: tuple[str, ...]
+    connections: int
+    stacks: tuple[str, ...]
+    kind: str = "throughput"
+    timeout_s: float = 5.0
+    total_requests: int = 0
+    paths_by_stack: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    requires: tuple[str, ...] = ()
+    requires_by_stack: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def paths_for(self, stack: str) -> tuple[str, ...]:
+        return self.paths_by_stack.get(stack, self.paths)
+
+    @property
+    def measures_memory(self) -> bool:
+        return self.kind == "rss"
+
+
+WORKLOADS: tuple[Workload, ...] = (
+    Workload(
+        "hello_async", "async hello", ("/hello/async/",), 64, OURS + ASYNC_PEERS + ("gthread",)
+    ),
+    Workload("hello_sync", "sync hello", ("/hello/sync/",), 64, OURS + ("gthread",)),
+    Workload("sleep_async", "async sleep 50 ms", ("/sleep/async/",), 100, OURS + ASYNC_PEERS),
+    Workload("orm_sync", "sync ORM get", ("/orm/sync/",), 64, OURS + ("gthread",)),
+    Workload(
+        "orm_async", "async ORM aget", ("/orm/async/",), 64, OURS + ASYNC_PEERS + ("gthread",)
+    ),
+    Workload("mixed", "mixed GETs", MIXED_PATHS, 64, OURS, kind="rss", total_requests=50_000),
+    Workload(
+        "file_100mb",
+        "100 MB FileResponse",
+        ("/file/big/",),
+        4,
+        OURS + ("gthread",),
+        kind="rss",
+        timeout_s=30.0,
+    ),
+)
+
+
+def requirements(workloads: list[Workload]) -> dict[str, tuple[str, ...]]:
+    """What each row, and each row on one stack, needs importable, keyed as skip notes read."""
+    needs: dict[str, tuple[str, ...]] = {}
+    for wl in workloads:
+        needs[f"workload {wl.name}"] = wl.requires
+        for stack, required in wl.requires_by_stack.items():
+            needs[f"workload {wl.name} on {stack}"] = required
+    return needs
+
+
+def without_missing(workloads: list[Workload], missing: Mapping[str, str]) -> list[Workload]:
+    """Drop the rows, and the stacks of a row, whose requirements did not import."""
+    kept = []
+    for wl in workloads:
+        if f"workload {wl.name}" in missing:
+            continue
+        stacks = tuple(s for s in wl.stacks if f"workload {wl.name} on {s}" not in missing)
+        kept.append(replace(wl, stacks=stacks))
+    return kept

@@ -1,0 +1,217 @@
+"""`make bench`: loads each server stack with wrk, prints requests/s and p99, checks the targets.
+
+Every figure is compared with peers measured in the same run, then written to bench/results/
+(RESULTS.md, results.json, chart.png) together with a profile note of our worker (PROFILE.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchlib import (
+    chart,
+    machine,
+    procs,
+    profiling,
+    project,
+    report,
+    runner,
+    session,
+    stacks,
+    targets,
+    wrk,
+)
+from benchlib.workloads import WORKLOADS, requirements, without_missing
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "-d", "--duration", type=float, default=10.0, help="seconds of load per run (default 10)"
+    )
+    p.add_argument(
+        "-w", "--warmup", type=float, default=2.0, help="seconds of warm-up load before each run"
+    )
+    p.add_argument("-t", "--threads", type=int, default=2, help="wrk threads (default 2)")
+    p.add_argument(
+        "-r", "--repeat", type=int, default=1, help="runs per throughput pair; the fastest is kept"
+    )
+    p.add_argument(
+        "--quick", action="store_true", help="3 s runs, 1 s warm-up, 10,000 mixed requests"
+    )
+    p.add_argument(
+        "--mixed-requests",
+        type=int,
+        default=None,
+        help="requests in the mixed run (default 50,000)",
+    )
+    p.add_argument(
+        "--stacks", default="", help="comma-separated stack names to run (default: all available)"
+    )
+    p.add_argument(
+        "--workloads", default="", help="comma-separated workload names to run (default: all)"
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=project.RESULTS_DIR,
+        help="results folder (default bench/results)",
+    )
+    p.add_argument("--no-profile", action="store_true", help="skip profiling our worker afterwards")
+    p.add_argument(
+        "--profile", action="store_true", help="only profile our worker and write PROFILE.md"
+    )
+    p.add_argument("--list", action="store_true", help="list stacks and workloads, then exit")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.duration, args.warmup = min(args.duration, 3.0), min(args.warmup, 1.0)
+        args.mixed_requests = args.mixed_requests or 10_000
+    return args
+
+
+def _pick(names: str, known: list[str], what: str) -> set[str]:
+    wanted = {n.strip() for n in names.split(",") if n.strip()} or set(known)
+    unknown = wanted - set(known)
+    if unknown:
+        sys.exit(f"unknown {what}: {', '.join(sorted(unknown))}; known: {', '.join(known)}")
+    return wanted
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    if args.list:
+        for st in stacks.STACKS:
+            print(f"stack     {st.name:<12} {st.label}")
+        for wl in WORKLOADS:
+            print(f"workload  {wl.name:<12} {wl.title} on {', '.join(wl.stacks)}")
+        return 0
+    procs.sigterm_as_interrupt()
+    want_stacks = _pick(args.stacks, [s.name for s in stacks.STACKS], "stacks")
+    want_work = _pick(args.workloads, [w.name for w in WORKLOADS], "workloads")
+    wrk_path = wrk.ensure_wrk()
+    raw_dir = args.out / "raw"
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    cfg = runner.Settings(
+        duration_s=args.duration,
+        warmup_s=args.warmup,
+        threads=args.threads,
+        total_requests=args.mixed_requests,
+        max_count_s=max(60.0, 12 * args.duration),
+    )
+    began = time.monotonic()
+    with project.data_dir() as data:
+        env = project.server_env(data)
+        print(f"==> preparing the bench project in {data}", flush=True)
+        project.prepare(env)
+        candidates = [s for s in stacks.STACKS if s.name in want_stacks]
+        workloads = [w for w in WORKLOADS if w.name in want_work]
+        needs = {s.name: s.requires for s in candidates} | requirements(workloads)
+        missing = stacks.missing_requirements(needs, env, str(project.BENCH_DIR))
+        for name, why in missing.items():
+            print(f"==> skipping {name}: {why}", flush=True)
+        available = [s for s in candidates if s.name not in missing]
+        workloads = without_missing(workloads, missing)
+        ours = [s for s in available if s.ours]
+        measured: dict[str, float] = {}
+        if not args.profile:
+            measured = _bench(
+                args,
+                cfg,
+                wrk_path,
+                env,
+                raw_dir,
+                available,
+                workloads,
+                ours,
+                missing,
+            )
+        if not args.no_profile or args.profile:
+            if ours:
+                profiling.profile(
+                    ours[0],
+                    env,
+                    wrk_path,
+                    args.out,
+                    duration_s=min(args.duration, 8.0),
+                    threads=args.threads,
+                    measured=measured,
+                )
+            else:
+                print("==> no profile: our worker is not available", flush=True)
+    print(f"==> done in {time.monotonic() - began:.0f}s; results in {args.out}", flush=True)
+    return 0
+
+
+def _bench(
+    args: argparse.Namespace,
+    cfg: runner.Settings,
+    wrk_path: str,
+    env: dict[str, str],
+    raw_dir: Path,
+    available: list[stacks.Stack],
+    workloads: list[Any],
+    ours: list[stacks.Stack],
+    skipped: dict[str, str],
+) -> dict[str, float]:
+    steps = session.plan(available, workloads, max(1, args.repeat))
+    names = [s.name for s in available if any(st.name == s.name for _, _, st in steps)]
+    print(
+        f"==> {len(steps)} runs on {len(names)} stacks, about "
+        f"{len(steps) * (cfg.duration_s + cfg.warmup_s):.0f}s of load plus the mixed run",
+        flush=True,
+    )
+    load_before = machine.load()
+    if load_before > 0.5:
+        print(
+            f"==> note: load average {load_before:.2f} before starting: something else is using "
+            "the CPU, so expect noisy figures",
+            flush=True,
+        )
+    results = session.run_all(steps, cfg, wrk_path, env, raw_dir)
+    meta = machine.describe()
+    meta["load_before"], meta["load_after"] = round(load_before, 2), round(machine.load(), 2)
+    evaluated = targets.evaluate(results, [s.name for s in ours] or ["ours"])
+    rows = report.result_rows(results, names, workloads)
+    trows = report.target_rows(evaluated)
+    print("\n" + report.text_table(report.RESULT_HEAD, rows))
+    print("\n" + report.text_table(report.TARGET_HEAD, trows) + "\n", flush=True)
+    settings = {
+        "duration_s": cfg.duration_s,
+        "warmup_s": cfg.warmup_s,
+        "threads": cfg.threads,
+        "repeat": args.repeat,
+        "mixed_requests": cfg.total_requests or 50_000,
+    }
+    labels = {s.name: s.label for s in available if s.name in names}
+    report.write_markdown(args.out / "RESULTS.md", meta, settings, labels, rows, trows, skipped)
+    report.write_json(
+        args.out / "results.json",
+        {
+            "meta": meta,
+            "settings": settings,
+            "stacks": labels,
+            "skipped": skipped,
+            "results": results,
+            "targets": evaluated,
+        },
+    )
+    if chart.draw(args.out / "chart.png", results, names, workloads, meta):
+        print(f"==> wrote {args.out / 'chart.png'}", flush=True)
+    mine = results.get(ours[0].name, {}) if ours else {}
+    return {wl: fig["rps"] for wl, fig in mine.items() if "rps" in fig}
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:
+        print("\ninterrupted; servers stopped", file=sys.stderr)
+        sys.exit(130)
