@@ -59,17 +59,18 @@ async def send_response(areq: web.BaseRequest, response: Any,
     try:
         await stream.prepare(areq)
         if areq.method != "HEAD" and status not in (204, 304):
-            await _send_body(stream, response, run_sync)
+            await _send_body(stream, areq, response, run_sync)
         await stream.write_eof()
     except ConnectionResetError:
         logger.debug("Client %s went away during a streamed response", areq.remote)
     return stream
 
 
-async def _send_body(stream: web.StreamResponse, response: Any, run_sync: RunSync) -> None:
+async def _send_body(stream: web.StreamResponse, areq: web.BaseRequest, response: Any,
+                     run_sync: RunSync) -> None:
     filelike = getattr(response, "file_to_stream", None)
     if filelike is not None and hasattr(filelike, "read"):
-        await _send_file(stream, filelike, response)
+        await _send_file(stream, areq, filelike, response)
     elif getattr(response, "is_async", False):
         async for chunk in response.streaming_content:
             await stream.write(chunk)
@@ -79,14 +80,17 @@ async def _send_body(stream: web.StreamResponse, response: Any, run_sync: RunSyn
             await stream.write(chunk)
 
 
-async def _send_file(stream: web.StreamResponse, filelike: Any, response: Any) -> None:
-    # Blocks are read on the loop's default executor: file reads hold no
-    # thread-sensitive state, so they need not wait for the request's thread.
+async def _send_file(stream: web.StreamResponse, areq: web.BaseRequest, filelike: Any,
+                     response: Any) -> None:
     loop = asyncio.get_running_loop()
     remaining = None
     length = response.get("Content-Length")
     if length and length.isdigit():
         remaining = int(length)
+    if remaining and await _sendfile(loop, areq, filelike, remaining):
+        return
+    # Blocks are read on the loop's default executor: file reads hold no
+    # thread-sensitive state, so they need not wait for the request's thread.
     while remaining is None or remaining > 0:
         size = FILE_BLOCK if remaining is None else min(FILE_BLOCK, remaining)
         block = await loop.run_in_executor(None, _read_block, filelike, size)
@@ -95,3 +99,26 @@ async def _send_file(stream: web.StreamResponse, filelike: Any, response: Any) -
         await stream.write(block)
         if remaining is not None:
             remaining -= len(block)
+
+
+async def _sendfile(loop: asyncio.AbstractEventLoop, areq: web.BaseRequest, filelike: Any,
+                    count: int) -> bool:
+    """Let the kernel copy a real file to the socket, as gunicorn's file_wrapper does.
+
+    The headers went out when the response was prepared (StreamResponse sends
+    them at once), so the body can follow straight on the transport. False
+    when that cannot be done here: no OS file, a TLS or uvloop transport.
+    """
+    transport = areq.transport
+    try:
+        filelike.fileno()
+        offset = filelike.tell()
+    except (AttributeError, OSError, ValueError):
+        return False
+    if transport is None or not hasattr(loop, "sendfile"):
+        return False
+    try:
+        await loop.sendfile(transport, filelike, offset, count, fallback=False)
+    except (NotImplementedError, RuntimeError):
+        return False
+    return True

@@ -88,3 +88,13 @@ async def test_close_called_when_client_leaves_mid_stream(
     while not views.STATE.get("sync_stream_closed") or (app.pool and app.pool.busy):
         assert time.monotonic() < deadline, "stream not closed or thread not freed"
         await asyncio.sleep(0.02)
+
+
+async def test_file_response_bytes_are_exact(live_server: LiveServer) -> None:
+    """The kernel-copied body matches the file, from the file's current offset."""
+    expected = bytes(range(256)) * 12_288
+    async with aiohttp.ClientSession() as session:
+        for skip in (0, 1000):
+            async with session.get(f"{live_server.url}/pattern-file/?skip={skip}") as r:
+                body = await r.read()
+            assert body == expected[skip:]

@@ -23,6 +23,7 @@ urlpatterns = [
     path("stream-sync/", views.stream_sync),
     path("stream-async/", views.stream_async),
     path("file/", views.big_file),
+    path("pattern-file/", views.patterned_file),
     path("cookies/", views.cookies),
     path("tracked/", views.tracked),
     path("cancellable/", views.cancellable),

@@ -175,6 +175,18 @@ def big_file(request: Any) -> FileResponse:
     return FileResponse(open(path, "rb"), as_attachment=True, filename="big.bin")
 
 
+def patterned_file(request: Any) -> FileResponse:
+    """A file whose every byte matters, opened at an offset as views sometimes do."""
+    path = os.path.join(tempfile.gettempdir(), "async_handler_pattern.bin")
+    if not os.path.exists(path):
+        with open(path + ".tmp", "wb") as fh:
+            fh.write(bytes(range(256)) * 12_288)  # 3 MiB
+        os.replace(path + ".tmp", path)
+    handle = open(path, "rb")
+    handle.seek(int(request.GET.get("skip", "0")))
+    return FileResponse(handle)
+
+
 def cookies(request: Any) -> HttpResponse:
     response = HttpResponse("cookies", status=299, reason="Custom Reason")
     response.set_cookie("a", "1")
