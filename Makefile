@@ -56,7 +56,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check async_handler tests
 	$(BIN)/mypy async_handler
 
-bench: $(STAMP)
+# The bench's peers: adrf for the DRF row on -k asgi, uvicorn as a second ASGI server.
+$(VENV)/.bench-installed: $(STAMP) setup.cfg
+	@echo "==> Installing the bench extra (adrf, uvicorn)"
+	@$(BIN)/python -m pip install --quiet -e '.[dev,drf,bench]'
+	@touch $@
+
+bench: $(VENV)/.bench-installed
 	@$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 soak: $(STAMP)

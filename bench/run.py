@@ -165,7 +165,8 @@ def _bench(
     names = [s.name for s in available if any(st.name == s.name for _, _, st in steps)]
     print(
         f"==> {len(steps)} runs on {len(names)} stacks, about "
-        f"{len(steps) * (cfg.duration_s + cfg.warmup_s):.0f}s of load plus the mixed run",
+        f"{sum(wl.duration_s(cfg.duration_s) + cfg.warmup_s for wl, _, _ in steps):.0f}s of load "
+        "plus the mixed run",
         flush=True,
     )
     load_before = machine.load()

@@ -1,18 +1,22 @@
 """Small helpers shared by the DRF layer: detecting async callables and crossing to a thread.
 
-Every crossing from the event loop to sync code goes through `run_sync`, which is
-asgiref's thread-sensitive `sync_to_async`: under async_handler's worker it lands on
-the thread pinned to the current request, under Django's ASGI handler on the
-request's thread-sensitive executor, and under WSGI on the calling thread.
+Every crossing from the event loop to sync code goes through `run_sync`, which goes
+where asgiref's thread-sensitive `sync_to_async` would: under async_handler's worker
+to the thread pinned to the current request (by the handler's lighter hop, see
+async_handler/hop.py), under Django's ASGI handler to the request's thread-sensitive
+executor, and under WSGI to the calling thread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from asgiref.sync import async_to_sync, iscoroutinefunction, sync_to_async
+from asgiref.sync import async_to_sync, iscoroutinefunction
+
+from .. import hop
 
 T = TypeVar("T")
 
@@ -33,7 +37,10 @@ def on_event_loop() -> bool:
 
 async def run_sync(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     """Run a sync callable off the loop, on the current request's thread."""
-    return await sync_to_async(fn)(*args, **kwargs)
+    if kwargs:
+        fn = functools.partial(fn, **kwargs)
+    result: T = await hop.run_sync(fn, *args)
+    return result
 
 
 async def call(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:

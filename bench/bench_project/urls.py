@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import drf_urls, views
 
 urlpatterns = [
     path("hello/sync/", views.hello_sync),
@@ -14,4 +14,5 @@ urlpatterns = [
     path("orm/async/", views.orm_async),
     path("json/async/", views.json_async),
     path("file/big/", views.big_file),
+    *drf_urls.patterns(),
 ]

@@ -44,6 +44,8 @@ def result_rows(results: Results, stacks: list[str], workloads: list[Workload]) 
                 notes.append("worker restarted")
             for last, count in cell.get("server_exceptions", {}).items():
                 notes.append(f"server logged {count}x {last.split(':')[0].split('.')[-1]}")
+            if wl.min_duration_s:
+                notes.append(f"{cell['seconds']:.0f} s run")
             if cell.get("rss_growth_mb") is not None:
                 notes.append(
                     f"RSS {cell['rss_before_kb'] / 1024:.1f} -> "

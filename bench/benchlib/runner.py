@@ -50,7 +50,7 @@ def measure(
     rss_trend: list[int] = []
     with memory.PeakSampler(pid) as sampler, cpuload.OtherLoad(pid) as other:
         if not goal:
-            chunks.append(load(cfg.duration_s))
+            chunks.append(load(wl.duration_s(cfg.duration_s)))
         else:
             spent = 0.0
             served = 0

@@ -40,6 +40,8 @@ TARGETS: tuple[Target, ...] = (
         10.0,
         below=True,
     ),
+    Target("DRF list vs gthread sync DRF", "drf_list", "rps", 1.0, ("gthread", "drf_list")),
+    Target("DRF list vs adrf on -k asgi", "drf_list", "rps", 5.0, ("asgi", "drf_list")),
 )
 
 
