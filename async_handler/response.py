@@ -52,7 +52,7 @@ async def send_response(areq: web.BaseRequest, response: Any,
         try:
             await out.prepare(areq)
             await out.write_eof()
-        except ConnectionResetError:
+        except ConnectionError:  # reset, broken pipe, aborted
             logger.debug("Client %s went away before the response was sent", areq.remote)
         return out
     stream = web.StreamResponse(status=status, reason=reason, headers=_headers(response))
@@ -61,7 +61,7 @@ async def send_response(areq: web.BaseRequest, response: Any,
         if areq.method != "HEAD" and status not in (204, 304):
             await _send_body(stream, areq, response, run_sync)
         await stream.write_eof()
-    except ConnectionResetError:
+    except ConnectionError:  # reset, broken pipe, aborted
         logger.debug("Client %s went away during a streamed response", areq.remote)
     return stream
 
