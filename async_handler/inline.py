@@ -145,3 +145,16 @@ class Rules:
         if method in table:
             return Hook(fn, is_async=False, inline=True, needs_thread=table[method])
         return Hook(fn, is_async=False, inline=False)
+
+
+# Renderer classes whose render() is CPU only (async_handler.drf adds DRF's
+# JSONRenderer). A response they render is rendered on the loop, without a
+# hop, when no process_template_response hook could change it first.
+INLINE_RENDERERS: set[type] = set()
+
+
+def renders_on_loop(response: Any) -> bool:
+    """Whether rendering this response is known to do no I/O."""
+    if getattr(response, "is_rendered", False):
+        return True  # render() returns at once
+    return type(getattr(response, "accepted_renderer", None)) in INLINE_RENDERERS

@@ -14,7 +14,7 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.core.handlers.base import BaseHandler
 
 from .chain import Chain
-from .inline import Hook
+from .inline import Hook, renders_on_loop
 
 if TYPE_CHECKING:
     from .handler import AsyncDjangoApplication
@@ -140,6 +140,11 @@ class ViewRunner:
 
     async def _render(self, request: Any, response: Any) -> Any:
         assert self.chain is not None
+        if not self.chain.template_hooks and renders_on_loop(response):
+            try:
+                return response.render()
+            except Exception as exc:
+                return await self._process_exception_async(exc, request)
         if self.chain.sync_template_hooks and not iscoroutinefunction(response.render):
             return await self.handler.run_sync(self._render_sync, request, response)
         for hook in self.chain.template_hooks:

@@ -149,3 +149,29 @@ async def test_third_party_orm_middleware_runs_on_the_request_thread() -> None:
         assert response.headers["X-ORM-Same-Thread"] == "True"
         if path == "/sync/":
             assert response.headers["X-ORM-View-Thread"] == "True"
+
+
+async def test_json_responses_render_on_the_loop_html_ones_off_it() -> None:
+    """A DRF response rendered by JSONRenderer needs no hop to render; the browsable API does."""
+    json_hops, _, response = await _hops(DEFAULT, "/drf/notes/")
+    assert response.status == 200 and response.headers["Content-Type"] == "application/json"
+
+    class Html(CountingApp):
+        pass
+
+    with override_settings(MIDDLEWARE=DEFAULT):
+        app = Html()
+        await app.startup(threads=2)
+        server = await LiveServer.start(app)
+        try:
+            async with aiohttp.ClientSession() as session:
+                app.hops = 0
+                async with session.get(server.url + "/drf/notes/",
+                                       headers={"Accept": "text/html"}) as r:
+                    assert r.status == 200 and "text/html" in r.headers["Content-Type"]
+                    await r.read()
+                html_hops = app.hops
+        finally:
+            await server.stop()
+            await app.shutdown()
+    assert html_hops == json_hops + 1

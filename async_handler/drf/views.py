@@ -14,8 +14,10 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponseBase
 from django.utils.functional import classproperty
+from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView as DRFAPIView
 
+from ..inline import INLINE_RENDERERS
 from ._util import LazyAwaitable, call, is_async, on_event_loop, overrides, run_sync
 from .plan import Kind, Plan
 from .policies import (
@@ -33,6 +35,11 @@ def _has_async_handler(view: Any) -> bool:
         for method in view.http_method_names
         if method != "options"
     )
+
+
+# json.dumps of already-serialized data: no I/O, so the handler may render it
+# on the loop instead of hopping to a thread for it.
+INLINE_RENDERERS.add(JSONRenderer)
 
 
 class APIView(DRFAPIView):
