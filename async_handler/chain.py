@@ -182,9 +182,8 @@ class Chain:
                 inner, pending = HookSegment(handler, pending, inner), []
             get_response = inner
             if not hook_style and not getattr(middleware, "async_capable", False):
+                # A sync-only middleware calls its get_response from its thread.
                 get_response = async_to_sync(inner)
-            elif not hook_style and not getattr(middleware, "sync_capable", True):
-                get_response = inner
             try:
                 instance = middleware(get_response)
             except MiddlewareNotUsed as exc:

@@ -22,8 +22,6 @@ from . import conf
 Predicate = Callable[[Any, Any], bool]
 ALWAYS_INLINE = None
 
-_UNSAFE_METHODS_NEED_THREAD = "unsafe-methods"
-
 
 def _session_will_save(request: Any, response: Any) -> bool:
     # SessionMiddleware.process_response writes to the session store only on
