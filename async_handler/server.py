@@ -21,6 +21,8 @@ log, and a drain that loses no request in flight.
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 from typing import Any, Awaitable, Callable
 
 from aiohttp import web
@@ -154,6 +156,17 @@ class _Request(web.BaseRequest):
         return not self._message.should_close and getattr(server, "keep_alive", True)
 
 
+@functools.lru_cache(maxsize=1)
+def _handler_parameters() -> frozenset[str]:
+    return frozenset(inspect.signature(RequestHandler.__init__).parameters)
+
+
+def _supported(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The options this aiohttp's RequestHandler takes: max_headers, for one, is recent."""
+    known = _handler_parameters()
+    return {k: v for k, v in kwargs.items() if k in known}
+
+
 class DjangoServer(web.Server):
     """web.Server with gunicorn's status codes for parse errors and a graceful drain."""
 
@@ -173,7 +186,7 @@ class DjangoServer(web.Server):
         self.count_body_bytes = count_body_bytes
 
     def __call__(self) -> RequestHandler:
-        return self._protocol(self, loop=self._loop, **self._kwargs)
+        return self._protocol(self, loop=self._loop, **_supported(self._kwargs))
 
     def _tracking(self, handler: Callable[[web.BaseRequest], Awaitable[web.StreamResponse]],
                   ) -> Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]:
