@@ -10,12 +10,11 @@ thread per request (see pool.py).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import logging
 import threading
 from functools import partial
-from typing import Any, AsyncIterator, Callable
+from typing import Any, Callable
 
 from aiohttp import web
 from asgiref.sync import (
@@ -41,6 +40,28 @@ from .view import ViewRunner
 from .watchdog import LoopWatchdog
 
 logger = logging.getLogger("async_handler")
+
+
+class RequestScope:
+    """A request's ThreadSensitiveContext over its pinned executor, released on exit.
+
+    A plain class rather than an asynccontextmanager: it is entered once per request.
+    """
+
+    __slots__ = ("executor", "_context")
+
+    def __init__(self, executor: PinnedExecutor) -> None:
+        self.executor = executor
+        self._context = ThreadSensitiveContext(executor=executor)
+
+    async def __aenter__(self) -> PinnedExecutor:
+        await self._context.__aenter__()
+        return self.executor
+
+    async def __aexit__(self, *exc: object) -> None:
+        # Neither step awaits anything, so a cancelled request still releases its thread.
+        await self._context.__aexit__(None, None, None)
+        self.executor.shutdown()
 
 
 class AsyncDjangoApplication(WSGIHandler):
@@ -174,19 +195,10 @@ class AsyncDjangoApplication(WSGIHandler):
                              response=response, request=request)
         return response
 
-    @contextlib.asynccontextmanager
-    async def request_scope(self) -> AsyncIterator[PinnedExecutor]:
+    def request_scope(self) -> RequestScope:
         """Pin the sync work done inside to one pool thread, taken only when first needed."""
         assert self.pool is not None, "call startup() before serving"
-        executor = self.pool.executor()
-        scope = ThreadSensitiveContext(executor=executor)
-        await scope.__aenter__()
-        try:
-            yield executor
-        finally:
-            # Neither step awaits anything, so a cancelled request still releases its thread.
-            await scope.__aexit__(None, None, None)
-            executor.shutdown()
+        return RequestScope(self.pool.executor())
 
     async def handle(self, areq: web.BaseRequest) -> web.StreamResponse:
         """Serve one aiohttp request through Django."""
@@ -200,15 +212,8 @@ class AsyncDjangoApplication(WSGIHandler):
             out = web.Response(status=503, text="Service Unavailable: shutting down\n")
             out.force_close()
             return out
-        # request_scope() inlined: this is the hot path.
-        executor = self.pool.executor()
-        scope = ThreadSensitiveContext(executor=executor)
-        await scope.__aenter__()
-        try:
+        async with RequestScope(self.pool.executor()) as executor:
             return await self._serve(areq, environ, executor)
-        finally:
-            await scope.__aexit__(None, None, None)
-            executor.shutdown()
 
     async def _serve(self, areq: web.BaseRequest, environ: dict[str, Any],
                      executor: PinnedExecutor) -> web.StreamResponse:

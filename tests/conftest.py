@@ -6,6 +6,7 @@ import os
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +22,7 @@ from aiohttp import web  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
 from async_handler import AsyncDjangoApplication  # noqa: E402
+from tests.drf_app.testing import CLIENT_KINDS  # noqa: E402
 from tests.server import LiveServer  # noqa: E402
 
 
@@ -59,6 +61,38 @@ async def live_server(app: AsyncDjangoApplication) -> AsyncIterator[LiveServer]:
 def gunicorn_env() -> Iterator[dict[str, str]]:
     yield {"DJANGO_SETTINGS_MODULE": "tests.settings",
            "ASYNC_HANDLER_TEST_DB": os.environ["ASYNC_HANDLER_TEST_DB"]}
+
+
+@pytest.fixture
+def drf_clean() -> Iterator[None]:
+    """DRF tests' clean slate; the DRF modules use it through their pytestmark."""
+    from tests.drf_app.testing import reset
+
+    reset()
+    yield
+    reset()
+
+
+@pytest.fixture(params=CLIENT_KINDS)
+def api(request: pytest.FixtureRequest) -> Any:
+    """A test client for the DRF views, through Django's WSGI and ASGI handlers in turn."""
+    from tests.drf_app.testing import Api
+
+    return Api(request.param)
+
+
+@pytest.fixture
+def alice() -> Any:
+    from tests.drf_app.testing import make_user
+
+    return make_user("alice")
+
+
+@pytest.fixture
+def bob() -> Any:
+    from tests.drf_app.testing import make_user
+
+    return make_user("bob")
 
 
 __all__ = ["web"]

@@ -9,7 +9,6 @@ tests/test_drf_crossings.py thread crossings, tests/test_drf_worker.py our worke
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,29 +18,10 @@ from rest_framework.authtoken.models import Token
 
 from tests.drf_app.models import Note
 from tests.drf_app.policies import THREADS
-from tests.drf_app.testing import CLIENT_KINDS, Api, as_user, make_user, reset
+from tests.drf_app.testing import Api, as_user
 
-
-@pytest.fixture(autouse=True)
-def _clean() -> Iterator[None]:
-    reset()
-    yield
-    reset()
-
-
-@pytest.fixture(params=CLIENT_KINDS)
-def api(request: pytest.FixtureRequest) -> Api:
-    return Api(request.param)
-
-
-@pytest.fixture
-def alice() -> Any:
-    return make_user("alice")
-
-
-@pytest.fixture
-def bob() -> Any:
-    return make_user("bob")
+# Every test here starts and ends with no users, notes or cached policies.
+pytestmark = pytest.mark.usefixtures("drf_clean")
 
 
 # 1. APIView

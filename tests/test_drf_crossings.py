@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import threading
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -31,16 +30,12 @@ from tests.drf_app.serializers import (
     RowSerializer,
     TagSerializer,
 )
-from tests.drf_app.testing import make_user, reset
+from tests.drf_app.testing import make_user
+
+# Every test here starts and ends with no users, notes or cached policies.
+pytestmark = pytest.mark.usefixtures("drf_clean")
 
 factory = AsyncRequestFactory()
-
-
-@pytest.fixture(autouse=True)
-def _clean() -> Iterator[None]:
-    reset()
-    yield
-    reset()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ Django's WSGI (test Client) and ASGI (AsyncClient) handlers."""
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
 from typing import Any
 
 import django
@@ -14,24 +13,11 @@ from django.urls import resolve
 from rest_framework.authtoken.models import Token
 
 from tests.drf_app.models import Note, Tag
-from tests.drf_app.testing import CLIENT_KINDS, Api, as_user, make_user, reset
+from tests.drf_app.testing import Api, as_user, make_user
 
+# Every test here starts and ends with no users, notes or cached policies.
+pytestmark = pytest.mark.usefixtures("drf_clean")
 
-@pytest.fixture(autouse=True)
-def _clean() -> Iterator[None]:
-    reset()
-    yield
-    reset()
-
-
-@pytest.fixture(params=CLIENT_KINDS)
-def api(request: pytest.FixtureRequest) -> Api:
-    return Api(request.param)
-
-
-@pytest.fixture
-def alice() -> Any:
-    return make_user("alice")
 
 # ViewSets, routers, generics
 

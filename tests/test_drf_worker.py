@@ -18,8 +18,11 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from tests.drf_app.models import Note
-from tests.drf_app.testing import as_user, make_user, reset
+from tests.drf_app.testing import as_user
 from tests.server import Gunicorn, LiveServer
+
+# Every test here starts and ends with no users, notes or cached policies.
+pytestmark = pytest.mark.usefixtures("drf_clean")
 
 CSRF = "c" * 32  # any 32-character token is a valid unmasked CSRF cookie value
 
@@ -33,23 +36,6 @@ def server() -> Iterator[Gunicorn]:
     # The one traceback expected is the deliberate 500 ("boom"); nothing else may fail.
     assert "SynchronousOnlyOperation" not in log
     assert log.count("Traceback") == log.count("ValueError: boom"), log
-
-
-@pytest.fixture(autouse=True)
-def _clean() -> Iterator[None]:
-    reset()
-    yield
-    reset()
-
-
-@pytest.fixture
-def alice() -> Any:
-    return make_user("alice")
-
-
-@pytest.fixture
-def bob() -> Any:
-    return make_user("bob")
 
 
 @pytest.fixture
