@@ -10,6 +10,10 @@ DEFAULTS: dict[str, Any] = {
     # Threads for sync views and other blocking Django code, per worker process.
     # None: gunicorn's --threads when it is above 1, else 16.
     "THREADS": None,
+    # Start with two of those threads taken at once and allow more only while
+    # the taken ones mostly wait rather than compute (see tuner.py). False: all
+    # THREADS may be taken at once, as with gthread.
+    "ADAPTIVE_THREADS": True,
     # Largest request body the server accepts at all (413 past it); None for no cap.
     # Django's DATA_UPLOAD_MAX_MEMORY_SIZE still applies to non-multipart bodies.
     "MAX_BODY_SIZE": 1024 * 1024 * 1024,

@@ -138,7 +138,8 @@ class AsyncDjangoApplication(WSGIHandler):
         self.pool = ThreadPool(int(size), on_bind=lifecycle.on_thread_bind,
                                on_release=lifecycle.on_thread_release,
                                on_rebind=lifecycle.on_thread_rebind,
-                               on_stop=lifecycle.on_thread_stop)
+                               on_stop=lifecycle.on_thread_stop,
+                               floor=2 if conf.get("ADAPTIVE_THREADS") else None)
         runner = ViewRunner(self)
         self.chain = Chain(self, runner)
         runner.chain = self.chain

@@ -9,6 +9,11 @@ Here a request borrows a long-lived thread the first time it needs one and
 keeps it until the request ends, so thread sensitivity holds, CONN_MAX_AGE
 connections are reused, and requests that never touch sync code never take
 a thread at all.
+
+How many requests hold a thread at once is capped by `limit`, which a
+tuner.Tuner moves between `floor` and `size`: threads that compute only
+contend for the GIL, while threads that wait (on the network, or pinned to an
+async view that is awaiting something) leave room for more.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from collections import deque
 from concurrent.futures import Executor, Future
 from queue import SimpleQueue
 from typing import Any, Callable
+
+from .tuner import Tuner
 
 _RELEASE = object()
 _SETTLE = object()
@@ -159,6 +166,8 @@ class ThreadPool:
     its last, and on_stop when the pool shuts down.
     """
 
+    tuner: type[Tuner] | None = Tuner
+
     def __init__(
         self,
         size: int,
@@ -168,10 +177,14 @@ class ThreadPool:
         on_release: Callable[[], None] | None = None,
         on_stop: Callable[[], None] | None = None,
         on_rebind: Callable[[], None] | None = None,
+        floor: int | None = 2,
     ) -> None:
         if size < 1:
             raise ValueError("the thread pool needs at least one thread")
         self.size = size
+        # With floor=None every thread may be taken at once and no tuner runs.
+        self.floor = size if floor is None else max(1, min(floor, size))
+        self.limit = self.floor
         self.name = name
         self.on_bind = on_bind
         self.on_release = on_release
@@ -182,6 +195,7 @@ class ThreadPool:
         self._idle: list[_Worker] = []
         self._waiting: deque[PinnedExecutor] = deque()
         self._closed = False
+        self._tuner: Tuner | None = None
 
     def executor(self) -> PinnedExecutor:
         return PinnedExecutor(self)
@@ -201,26 +215,67 @@ class ThreadPool:
         """Requests waiting for a free thread."""
         return len(self._waiting)
 
+    def _take(self) -> _Worker:
+        # Called with the lock held and a thread known to be available.
+        if self._idle:
+            return self._idle.pop()
+        worker = _Worker(self, len(self._workers))
+        self._workers.append(worker)
+        worker.start()
+        return worker
+
     def _acquire(self, executor: PinnedExecutor) -> None:
         with self._lock:
             if self._closed:
                 raise RuntimeError("the thread pool is shut down")
-            if self._idle:
-                worker = self._idle.pop()
-            elif len(self._workers) < self.size:
-                worker = _Worker(self, len(self._workers))
-                self._workers.append(worker)
-                worker.start()
+            bound = len(self._workers) - len(self._idle)
+            if bound < self.limit:
+                worker = self._take()
             else:
                 self._waiting.append(executor)
+                worker = None
+                if self.limit < self.size:
+                    self._wake_tuner()
+        if worker is not None:
+            executor._bind(worker)
+
+    def _wake_tuner(self) -> None:
+        if self._tuner is None:
+            if self.tuner is None:
                 return
-        executor._bind(worker)
+            self._tuner = self.tuner(self)
+        self._tuner.wake()
+
+    def grow(self, step: int) -> None:
+        """Raise the limit by `step` (up to size) and hand threads to waiting requests."""
+        handed: list[tuple[PinnedExecutor, _Worker]] = []
+        with self._lock:
+            if self._closed:
+                return
+            self.limit = min(self.size, self.limit + step)
+            bound = len(self._workers) - len(self._idle)
+            while self._waiting and bound < self.limit:
+                handed.append((self._waiting.popleft(), self._take()))
+                bound += 1
+        for executor, worker in handed:
+            executor._bind(worker)
+
+    def shrink(self) -> None:
+        """Lower the limit by one; threads over it are not handed on when their request ends."""
+        with self._lock:
+            self.limit = max(self.floor, self.limit - 1)
+
+    @property
+    def demand(self) -> tuple[int, int]:
+        """(threads taken, requests waiting), for the tuner."""
+        return len(self._workers) - len(self._idle), len(self._waiting)
 
     def _release(self, worker: _Worker, *, settled: bool) -> PinnedExecutor | None:
         """Return `worker` to the idle list, or give it to the longest-waiting request."""
         with self._lock:
             worker.unsettled = not settled
-            if self._waiting and not self._closed:
+            bound = len(self._workers) - len(self._idle)
+            if self._waiting and not self._closed and bound <= self.limit:
                 nxt = self._waiting.popleft()
             else:
                 self._idle.append(worker)
@@ -253,6 +308,9 @@ class ThreadPool:
         with self._lock:
             self._closed = True
             workers = list(self._workers)
+            tuner, self._tuner = self._tuner, None
+        if tuner is not None:
+            tuner.stop(timeout)
         for worker in workers:
             worker.queue.put(_STOP)
         for worker in workers:

@@ -116,6 +116,30 @@ async def test_pool_size_bounds_sync_concurrency() -> None:
         await application.shutdown()
 
 
+@pytest.mark.parametrize("adaptive", [True, False])
+async def test_sync_views_that_wait_get_every_thread(adaptive: bool) -> None:
+    # Adaptive or not, blocked sync views must not be held to the tuner's floor.
+    with override_settings(ASYNC_HANDLER={"THREADS": 6, "ADAPTIVE_THREADS": adaptive}):
+        application = AsyncDjangoApplication()
+        await application.startup()
+    assert application.pool is not None
+    assert application.pool.limit == (2 if adaptive else 6)
+    server = await LiveServer.start(application)
+    try:
+        async with aiohttp.ClientSession() as session:
+            async def one() -> None:
+                async with session.get(server.url + "/sync-sleep/?s=0.6") as r:
+                    assert r.status == 200
+
+            start = time.monotonic()
+            await asyncio.gather(*(one() for _ in range(6)))
+            # Two at a time would take 1.8 s.
+            assert time.monotonic() - start < 1.5
+    finally:
+        await server.stop()
+        await application.shutdown()
+
+
 @pytest.mark.parametrize("path", ["/sync/", "/async/"])
 @override_settings(DEBUG=True)
 async def test_debug_technical_pages(path: str) -> None:

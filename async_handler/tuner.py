@@ -1,0 +1,110 @@
+"""How many requests may hold a pool thread at once, tuned by how busy those threads are.
+
+Under the GIL, threads that all compute do not run faster together: each time
+one releases the GIL (SQLite does so for every row, see bench/results/PROFILE.md)
+another takes it, and with 16 such threads a DRF list of 100 rows measured
+about 125 context switches and a quarter more CPU per request than with two.
+Threads that wait on the network, or that stay pinned to an async view while
+it awaits, cost no CPU, and then more of them is exactly what is wanted.
+
+So the pool starts at `floor` threads and the tuner, while requests are
+waiting for one, raises the limit when the pool's threads together use less
+than half a CPU, and lowers it again when they use most of one. It reads the
+threads' own CPU clocks, so the event loop's work does not count.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING, Callable, Iterable
+
+if TYPE_CHECKING:
+    from .pool import ThreadPool
+
+INTERVAL = 0.01  # seconds between looks while requests wait
+SLOW_INTERVAL = 0.05  # while nothing waits but the limit is above the floor
+GROW_BELOW = 0.3  # CPUs' worth used by the pool's threads
+SHRINK_ABOVE = 0.6
+SMOOTHING = 0.25
+IDLE_BELOW = 0.1  # so idle that every waiting request may have a thread at once
+
+
+def _thread_clock() -> Callable[[Iterable[int | None]], float] | None:
+    getclock = getattr(time, "pthread_getcpuclockid", None)
+    if getclock is None:  # pragma: no cover - not Linux/BSD
+        return None
+
+    def total(idents: Iterable[int | None]) -> float:
+        used = 0.0
+        for ident in idents:
+            if ident is None:
+                continue
+            try:
+                used += time.clock_gettime(getclock(ident))
+            except (OSError, ValueError):  # the thread has just ended
+                pass
+        return used
+
+    return total
+
+
+class Tuner(threading.Thread):
+    """A daemon thread that moves `pool.limit`; it sleeps whenever there is nothing to tune."""
+
+    def __init__(self, pool: ThreadPool) -> None:
+        super().__init__(name=f"{pool.name}_tuner", daemon=True)
+        self.pool = pool
+        self._wanted = threading.Event()
+        self._stopped = False
+        self._clock = _thread_clock()
+        self.start()
+
+    def wake(self) -> None:
+        if not self._wanted.is_set():
+            self._wanted.set()
+
+    def stop(self, timeout: float | None = None) -> None:
+        self._stopped = True
+        self._wanted.set()
+        self.join(timeout)
+
+    def cpu(self) -> float:
+        """CPU seconds used so far by the pool's threads (by the process, where unsupported)."""
+        if self._clock is None:  # pragma: no cover
+            return time.process_time()
+        return self._clock([w.ident for w in list(self.pool._workers)])
+
+    def adjust(self, share: float, bound: int, queued: int) -> None:
+        """One decision, given the CPUs' worth the threads used since the last one."""
+        pool = self.pool
+        if queued and share < GROW_BELOW:
+            pool.grow(queued if share < IDLE_BELOW else 1)
+        elif share > SHRINK_ABOVE:
+            pool.shrink()
+        elif not bound and not queued:
+            pool.limit = pool.floor
+
+    def run(self) -> None:
+        pool = self.pool
+        while True:
+            self._wanted.wait()
+            if self._stopped:
+                return
+            cpu, at = self.cpu(), time.monotonic()
+            share: float | None = None
+            while not self._stopped:
+                bound, queued = pool.demand
+                if not queued and pool.limit <= pool.floor:
+                    self._wanted.clear()
+                    if not pool.demand[1]:  # a request that queued meanwhile set it again
+                        break
+                time.sleep(INTERVAL if queued else SLOW_INTERVAL)
+                now_cpu, now = self.cpu(), time.monotonic()
+                # A moving average over about four looks, so that one window in
+                # which the loop kept the GIL (a GC pass, say) does not count as idle.
+                sample = (now_cpu - cpu) / max(now - at, 1e-6)
+                share = sample if share is None else share + SMOOTHING * (sample - share)
+                cpu, at = now_cpu, now
+                bound, queued = pool.demand
+                self.adjust(share, bound, queued)
