@@ -142,10 +142,10 @@ class ThreadPool:
         for executor, worker in handed:
             executor._bind(worker)
 
-    def shrink(self) -> None:
-        """Lower the limit by one; threads over it are not handed on when their request ends."""
+    def shrink(self, to: int | None = None) -> None:
+        """Lower the limit by one, or to `to`; threads over it are not handed on when freed."""
         with self._lock:
-            self.limit = max(self.floor, self.limit - 1)
+            self.limit = max(self.floor, self.limit - 1 if to is None else to)
 
     @property
     def demand(self) -> tuple[int, int]:

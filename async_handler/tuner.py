@@ -83,7 +83,7 @@ class Tuner(threading.Thread):
         elif share > SHRINK_ABOVE:
             pool.shrink()
         elif not bound and not queued:
-            pool.limit = pool.floor
+            pool.shrink(to=pool.floor)
 
     def run(self) -> None:
         pool = self.pool
