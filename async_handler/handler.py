@@ -34,7 +34,15 @@ from django.utils.log import log_response
 from . import client, conf, hop, lifecycle
 from .chain import Chain
 from .pool import PinnedExecutor, ThreadPool
-from .request import ENVIRON_KEY, BadRequest, BodyTooLarge, RequestOptions, build_environ, read_body
+from .request import (
+    ENVIRON_KEY,
+    BadRequest,
+    BodyTimeout,
+    BodyTooLarge,
+    RequestOptions,
+    build_environ,
+    read_body,
+)
 from .response import send_response
 from .view import ViewRunner
 from .watchdog import LoopWatchdog
@@ -233,6 +241,12 @@ class AsyncDjangoApplication(WSGIHandler):
                     out.force_close()
                     return out
                 too_large = exc
+            except BodyTimeout as exc:
+                logger.warning("Request body stalled for %s s from %s: 408", exc.timeout,
+                               areq.remote)
+                out = web.Response(status=408, text="Request Timeout\n")
+                out.force_close()
+                return out
             request = self.request_class(environ)
             if lifecycle.started_needs_thread():
                 await self.run_sync(lifecycle.send_started, self.__class__, environ)

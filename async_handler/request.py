@@ -8,6 +8,7 @@ never blocks on the network; Django's own limits apply while it streams in.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import sys
 import tempfile
@@ -43,6 +44,45 @@ class BodyTooLarge(Exception):
         self.django_limit = django_limit
 
 
+class BodyTimeout(Exception):
+    """No body bytes arrived for `timeout` seconds; answer 408."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__(f"no request body bytes for {timeout} s")
+        self.timeout = timeout
+
+
+class _IdleWatch:
+    """Fails a body read that sees no bytes for `timeout` seconds.
+
+    One timer per body, re-armed lazily: each chunk only records the time.
+    As nginx's client_body_timeout, it is the gap between reads that counts, so
+    a slow but steady upload is not cut off.
+    """
+
+    __slots__ = ("loop", "content", "timeout", "last", "handle")
+
+    def __init__(self, content: Any, timeout: float) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.content = content
+        self.timeout = timeout
+        self.last = self.loop.time()
+        self.handle: asyncio.TimerHandle | None = self.loop.call_later(timeout, self._check)
+
+    def _check(self) -> None:
+        left = self.last + self.timeout - self.loop.time()
+        if left > 0:
+            self.handle = self.loop.call_later(left, self._check)
+            return
+        self.handle = None
+        self.content.set_exception(BodyTimeout(self.timeout))
+
+    def cancel(self) -> None:
+        if self.handle is not None:
+            self.handle.cancel()
+            self.handle = None
+
+
 @dataclass
 class RequestOptions:
     """What the server knows that the request does not carry."""
@@ -56,6 +96,8 @@ class RequestOptions:
         "X-FORWARDED-PROTOCOL": "ssl", "X-FORWARDED-PROTO": "https", "X-FORWARDED-SSL": "on",
     })
     max_body_size: int | None = None
+    # Seconds the body may go without a byte before the request gets 408; None: no limit.
+    body_timeout: float | None = None
 
 
 def _peer(areq: web.BaseRequest, key: str) -> Any:
@@ -189,24 +231,33 @@ async def read_body(areq: web.BaseRequest, environ: dict[str, Any], options: Req
     buffer = bytearray()
     spooled: IO[bytes] | None = None
     size = 0
-    while True:
-        chunk = await content.readany()
-        if not chunk:
-            break
-        size += len(chunk)
-        if limit is not None and size > limit:
+    watch = _IdleWatch(content, options.body_timeout) if options.body_timeout else None
+    try:
+        while True:
+            chunk = await content.readany()
+            if not chunk:
+                break
+            if watch is not None:
+                watch.last = watch.loop.time()
+            size += len(chunk)
+            if limit is not None and size > limit:
+                raise BodyTooLarge(limit, django_limit)
             if spooled is not None:
-                spooled.close()
-            raise BodyTooLarge(limit, django_limit)
+                spooled.write(chunk)
+            elif len(buffer) + len(chunk) > spool_max:
+                spooled = tempfile.TemporaryFile(suffix=".async_handler")
+                spooled.write(buffer)
+                spooled.write(chunk)
+                buffer = bytearray()
+            else:
+                buffer += chunk
+    except BaseException:
         if spooled is not None:
-            spooled.write(chunk)
-        elif len(buffer) + len(chunk) > spool_max:
-            spooled = tempfile.TemporaryFile(suffix=".async_handler")
-            spooled.write(buffer)
-            spooled.write(chunk)
-            buffer = bytearray()
-        else:
-            buffer += chunk
+            spooled.close()
+        raise
+    finally:
+        if watch is not None:
+            watch.cancel()
     if spooled is not None:
         spooled.seek(0)
         stream = spooled

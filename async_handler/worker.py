@@ -55,6 +55,8 @@ class AiohttpWorker(base.Worker):
     #: Seconds a request head may take to arrive (slowloris guard); None: gunicorn's
     #: timeout, capped at 30 s, since gunicorn itself has no header timeout.
     header_timeout: float | None = None
+    #: Seconds a request body may go without a byte before 408; None: as header_timeout.
+    body_timeout: float | None = None
     wsgi: Any
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -169,8 +171,7 @@ class AiohttpWorker(base.Worker):
             "max_line_size": _limit(cfg.limit_request_line, 1024 * 1024),
             "max_field_size": _limit(cfg.limit_request_field_size, 1024 * 1024),
             "max_headers": _limit(cfg.limit_request_fields, 32768),
-            "header_timeout": (self.header_timeout if self.header_timeout is not None
-                               else min(float(cfg.timeout), 30.0) if cfg.timeout > 0 else 30.0),
+            "header_timeout": self._client_timeout(self.header_timeout),
             "logger": self.log.error_log,
             "access_log": None,
             "on_request": self._request_started,
@@ -189,7 +190,15 @@ class AiohttpWorker(base.Worker):
             is_ssl=bool(cfg.is_ssl),
             trust_forwarded=_trust(list(cfg.forwarded_allow_ips)),
             secure_scheme_headers=dict(cfg.secure_scheme_headers),
+            body_timeout=self._client_timeout(self.body_timeout),
         )
+
+    def _client_timeout(self, chosen: float | None) -> float:
+        # A sync worker stuck on a slow client is killed after --timeout; here
+        # the same budget bounds the client instead, capped at 30 s.
+        if chosen is not None:
+            return chosen
+        return min(float(self.cfg.timeout), 30.0) if self.cfg.timeout > 0 else 30.0
 
     def run(self) -> None:
         assert self.loop is not None

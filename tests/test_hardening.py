@@ -150,6 +150,25 @@ def test_slowloris_is_cut_off_while_others_are_served() -> None:
                                       "ip=127.0.0.1; closing") >= 2, 5, "two warnings")
 
 
+def test_stalled_body_gets_408_within_gunicorn_timeout(tmp_path: Path) -> None:
+    """A body that stops arriving is bounded by --timeout, as a sync worker's would be;
+    the view never runs, the worker keeps serving and the 408 is logged."""
+    marker = tmp_path / "ran"
+    with hardening_gunicorn("--timeout", "2", "--keep-alive", "30", marker=marker) as g:
+        g.wait_ready()
+        with socket.create_connection(("127.0.0.1", g.port), timeout=8) as sock:
+            sent = time.monotonic()
+            sock.sendall(b"POST /h/record/?case=stalled-body HTTP/1.1\r\nHost: t\r\n"
+                         b"Content-Type: text/plain\r\nContent-Length: 50\r\n\r\nabc")
+            reply = sock.recv(65536)
+            wait_closed(sock, 5)
+            assert 1.5 < time.monotonic() - sent < 4.5
+        assert status_of(reply) == 408, reply[:200]
+        assert get(g.port, "/h/echo/?i=after").body == b"after"
+        assert not [line for line in marker_lines(marker) if "stalled-body" in line]
+        poll(lambda: "stalled for 2.0 s" in g.output(), 5, "the 408 was not logged")
+
+
 def test_silent_connection_is_closed_with_keepalive_off() -> None:
     """--keep-alive 0: aiohttp starts no idle timer, so the head timer must close a
     connection that never sends a byte, while another is served at once."""

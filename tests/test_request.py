@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +14,7 @@ import pytest
 from django.test import override_settings
 
 from async_handler import AsyncDjangoApplication
+from async_handler.request import RequestOptions
 from tests.server import Gunicorn, LiveServer, raw_request
 
 # Keys that differ between two servers for reasons unrelated to fidelity.
@@ -159,6 +162,39 @@ async def test_server_cap_answers_413() -> None:
         async with aiohttp.ClientSession() as session:
             async with session.get(server.url + "/async/") as r:
                 assert r.status == 200
+    finally:
+        await server.stop()
+        await app.shutdown()
+
+
+async def _post_slowly(port: int, pieces: list[bytes], gap: float, declared: int) -> bytes:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(b"POST /body/ HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain\r\n"
+                     b"Connection: close\r\nContent-Length: %d\r\n\r\n" % declared)
+        for piece in pieces:
+            await asyncio.sleep(gap)
+            writer.write(piece)
+            await writer.drain()
+        return await asyncio.wait_for(reader.read(), 5)  # until the server closes
+    finally:
+        writer.close()
+        await writer.wait_closed()
+
+
+async def test_stalled_body_gets_408_but_a_slow_steady_one_is_served(
+        caplog: pytest.LogCaptureFixture) -> None:
+    app = AsyncDjangoApplication()
+    await app.startup(RequestOptions(body_timeout=0.3), threads=2)
+    server = await LiveServer.start(app)
+    try:
+        with caplog.at_level(logging.WARNING, logger="async_handler"):
+            stalled = await _post_slowly(server.port, [b"x" * 10], 0, declared=100)
+        assert stalled.startswith(b"HTTP/1.1 408 ")
+        assert any("stalled" in r.getMessage() for r in caplog.records)
+        # Six pieces 0.1 s apart: longer than the timeout in all, never idle that long.
+        steady = await _post_slowly(server.port, [b"y" * 10] * 6, 0.1, declared=60)
+        assert steady.startswith(b"HTTP/1.1 200 ") and b'"length": 60' in steady
     finally:
         await server.stop()
         await app.shutdown()
