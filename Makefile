@@ -39,9 +39,9 @@ test: $(STAMP) $(STAMP42)
 	@echo "==> Running the core and DRF tests on Django 4.2 LTS"
 	@$(VENV42)/bin/python -m pytest -n 2 --dist loadfile $(CORE_TESTS)
 
-CORE_TESTS := tests/test_chain.py tests/test_handler.py tests/test_request.py \
+CORE_TESTS := tests/test_chain.py tests/test_handler.py tests/test_request.py tests/test_body.py \
 	tests/test_response.py tests/test_disconnect.py tests/test_lifecycle.py \
-	tests/test_checks.py tests/test_pool.py tests/test_drf.py tests/test_drf_viewsets.py \
+	tests/test_checks.py tests/test_pool.py tests/test_tuner.py tests/test_drf.py tests/test_drf_viewsets.py \
 	tests/test_drf_crossings.py
 
 $(STAMP42): setup.cfg pyproject.toml

@@ -32,17 +32,10 @@ from django.urls import set_urlconf
 from django.utils.log import log_response
 
 from . import client, conf, hop, lifecycle
+from .body import BodyTimeout, BodyTooLarge, read_body
 from .chain import Chain
 from .pool import PinnedExecutor, ThreadPool
-from .request import (
-    ENVIRON_KEY,
-    BadRequest,
-    BodyTimeout,
-    BodyTooLarge,
-    RequestOptions,
-    build_environ,
-    read_body,
-)
+from .request import ENVIRON_KEY, BadRequest, RequestOptions, build_environ
 from .response import send_response
 from .view import ViewRunner
 from .watchdog import LoopWatchdog
