@@ -23,6 +23,7 @@ from gunicorn.workers import base
 from .accesslog import access_logger_class
 from .request import RequestOptions
 from .server import DjangoServer
+from .serverhooks import hooks_in_use, with_hooks
 from .watchdog import blocked_in
 
 
@@ -216,7 +217,12 @@ class AiohttpWorker(base.Worker):
         app = self.wsgi
         threads = self.cfg.threads if self.cfg.threads > 1 else None
         await app.startup(self.request_options(), threads=threads)
-        server = self._server = DjangoServer(app, **self.server_options())
+        options = self.server_options()
+        handler: Any = app
+        if hooks_in_use(self.cfg, self.log):
+            handler = with_hooks(self, app)
+            options["count_body_bytes"] = True  # for the hooks' resp.sent
+        server = self._server = DjangoServer(handler, **options)
         server.keep_alive = self.cfg.keepalive > 0
         ssl_ctx = None
         if self.cfg.is_ssl:
