@@ -15,6 +15,7 @@ threads' own CPU clocks, so the event loop's work does not count.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import TYPE_CHECKING, Callable, Iterable
@@ -107,4 +108,8 @@ class Tuner(threading.Thread):
                 share = sample if share is None else share + SMOOTHING * (sample - share)
                 cpu, at = now_cpu, now
                 bound, queued = pool.demand
-                self.adjust(share, bound, queued)
+                try:
+                    self.adjust(share, bound, queued)
+                except Exception:  # pragma: no cover - a stuck limit would starve requests
+                    logging.getLogger("async_handler").exception("thread pool tuner failed")
+                    pool.grow(pool.size)
