@@ -44,6 +44,11 @@ class RequestOptions:
         "X-FORWARDED-PROTOCOL": "ssl", "X-FORWARDED-PROTO": "https", "X-FORWARDED-SSL": "on",
     })
     max_body_size: int | None = None
+    # gunicorn's --header-map for names with underscores: "drop", "refuse" (400) or "dangerous".
+    header_map: str = "drop"
+    # Underscore headers a trusted peer may always set (gunicorn's --forwarder-headers);
+    # a SCRIPT_NAME header then mounts the request under that prefix.
+    forwarder_headers: frozenset[str] = frozenset({"SCRIPT_NAME", "PATH_INFO"})
     # Seconds the body may go without a byte before the request gets 408; None: no limit.
     body_timeout: float | None = None
 
@@ -77,15 +82,22 @@ def build_environ(areq: web.BaseRequest, options: RequestOptions) -> dict[str, A
     peer = _peer(areq, "peername")
     peer_addr = peer[0] if isinstance(peer, tuple) else ""
     # A unix-socket peer is the local proxy, trusted as gunicorn trusts it.
-    trusted = bool(options.secure_scheme_headers) and (
-        not isinstance(peer, tuple) or options.trust_forwarded(peer_addr))
+    proxied = not isinstance(peer, tuple) or options.trust_forwarded(peer_addr)
+    trusted = proxied and bool(options.secure_scheme_headers)
+    forwarded = options.forwarder_headers if proxied else frozenset()
+    script_name = options.script_name
     for raw_name, raw_value in areq.raw_headers:
         name = raw_name.decode("latin-1").upper()
         value = raw_value.decode("latin-1")
-        if "_" in name:
+        if "_" in name and not (name in forwarded or "*" in forwarded):
             # An underscore header would collide with a dash one in META
-            # (X_Forwarded_For vs X-Forwarded-For); gunicorn drops them too.
-            continue
+            # (X_Forwarded_For vs X-Forwarded-For); by default gunicorn drops them too.
+            if options.header_map == "drop":
+                continue
+            if options.header_map != "dangerous":
+                raise BadRequest(f"Header name with an underscore: {name}")
+        if name == "SCRIPT_NAME":
+            script_name = value
         if name == "CONTENT-TYPE":
             environ["CONTENT_TYPE"] = value
             continue
@@ -126,7 +138,6 @@ def build_environ(areq: web.BaseRequest, options: RequestOptions) -> dict[str, A
         environ["SERVER_PORT"] = port or ("443" if scheme == "https" else "80")
 
     path_info = unquote_to_bytes(path).decode("latin-1")
-    script_name = options.script_name
     if script_name:
         if not path_info.startswith(script_name):
             raise BadRequest(f"Request path does not start with SCRIPT_NAME {script_name!r}")

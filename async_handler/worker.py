@@ -192,6 +192,8 @@ class AiohttpWorker(base.Worker):
             trust_forwarded=_trust(list(cfg.forwarded_allow_ips)),
             secure_scheme_headers=dict(cfg.secure_scheme_headers),
             body_timeout=self._client_timeout(self.body_timeout),
+            header_map=getattr(cfg, "header_map", "drop"),
+            forwarder_headers=frozenset(getattr(cfg, "forwarder_headers", ())),
         )
 
     def _client_timeout(self, chosen: float | None) -> float:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.server import Gunicorn, raw_request
+from tests.worker_support import poll
 
 # Keys that differ between two servers for reasons unrelated to fidelity.
 _VOLATILE = {"REMOTE_PORT", "SERVER_PORT", "HTTP_HOST", "host"}
@@ -81,6 +82,33 @@ def test_scheme_header_from_untrusted_peer_is_ignored() -> None:
         data = _meta(server.port, REQUESTS["forwarded-proto"].replace(b"/prefix", b"")
                      + b"Connection: close\r\n\r\n")
     assert data["scheme"] == "http"
+
+
+HEADER_POLICY_CASES = {
+    "dangerous-underscores": (("--header-map", "dangerous"), (
+        b"GET /meta/ HTTP/1.1\r\nHost: t\r\nX-Custom: dash\r\nX_Custom: under\r\n")),
+    "refuse-underscores": (("--header-map", "refuse"), (
+        b"GET /meta/ HTTP/1.1\r\nHost: t\r\nX_Custom: under\r\n")),
+    "forwarded-script-name": ((), (
+        b"GET /app/meta/ HTTP/1.1\r\nHost: t\r\nSCRIPT_NAME: /app\r\n")),
+    "untrusted-script-name": (("--forwarded-allow-ips", "10.9.9.9"), (
+        b"GET /meta/ HTTP/1.1\r\nHost: t\r\nSCRIPT_NAME: /app\r\n")),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HEADER_POLICY_CASES))
+def test_header_map_and_forwarder_headers_match_gunicorn(name: str) -> None:
+    args, request = HEADER_POLICY_CASES[name]
+    request += b"Connection: close\r\n\r\n"
+    with Gunicorn(*args, worker="sync") as reference, Gunicorn(*args) as ours:
+        reference.wait_ready()
+        ours.wait_ready()
+        if name.startswith("refuse"):
+            for server in (reference, ours):
+                assert raw_request(server.port, request).startswith(b"HTTP/1.1 400 ")
+            poll(lambda: "underscore" in ours.output(), 5, "the refusal logged")
+        else:
+            assert _meta(ours.port, request) == _meta(reference.port, request)
 
 
 def test_expect_100_continue(servers: tuple[Gunicorn, Gunicorn]) -> None:
