@@ -184,6 +184,21 @@ class DjangoServer(web.Server):
         self.on_request = on_request
         #: Count body bytes for the access log (a callback per write, so only when logging).
         self.count_body_bytes = count_body_bytes
+        #: Open client connections, and a callback told the count as it changes.
+        self.open_connections = 0
+        self.on_connections: Callable[[int], Any] | None = None
+
+    def connection_made(self, handler: RequestHandler, transport: asyncio.Transport) -> None:
+        super().connection_made(handler, transport)
+        self.open_connections += 1
+        if self.on_connections is not None:
+            self.on_connections(self.open_connections)
+
+    def connection_lost(self, handler: RequestHandler, exc: BaseException | None = None) -> None:
+        super().connection_lost(handler, exc)
+        self.open_connections -= 1
+        if self.on_connections is not None:
+            self.on_connections(self.open_connections)
 
     def __call__(self) -> RequestHandler:
         return self._protocol(self, loop=self._loop, **_supported(self._kwargs))

@@ -21,6 +21,7 @@ from gunicorn.arbiter import Arbiter
 from gunicorn.workers import base
 
 from .accesslog import access_logger_class
+from .listeners import Listeners, connection_cap
 from .request import RequestOptions
 from .server import DjangoServer
 from .serverhooks import hooks_in_use, with_hooks
@@ -214,7 +215,6 @@ class AiohttpWorker(base.Worker):
         sys.exit(self.exit_code)
 
     async def _serve(self) -> None:
-        loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         app = self.wsgi
         threads = self.cfg.threads if self.cfg.threads > 1 else None
@@ -231,25 +231,16 @@ class AiohttpWorker(base.Worker):
             from gunicorn.sock import ssl_context
 
             ssl_ctx = ssl_context(self.cfg)
-        listeners = [
-            await loop.create_server(server, sock=s.sock, backlog=self.cfg.backlog, ssl=ssl_ctx)
-            for s in self.sockets
-        ]
+        listeners = Listeners(server, [s.sock for s in self.sockets],
+                              backlog=self.cfg.backlog, ssl_context=ssl_ctx)
+        await listeners.start()
+        server.on_connections = connection_cap(self.cfg.worker_connections, listeners)
         heartbeat = asyncio.ensure_future(self._heartbeat())
         try:
             if self.alive:
                 await self._stop.wait()
         finally:
-            # Stop accepting first, then let connections accepted in this very
-            # loop pass attach to their server: asyncio resets a connection
-            # whose server closed between accept and transport set-up.
-            for listener in listeners:
-                for sock in listener.sockets:
-                    loop.remove_reader(sock.fileno())
-            await asyncio.sleep(0)
-            await asyncio.sleep(0)
-            for listener in listeners:
-                listener.close()
+            await listeners.close()
             grace = 0.0 if self._quick else float(self.cfg.graceful_timeout)
             try:
                 await server.drain(grace, self.drain_linger)

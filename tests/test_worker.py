@@ -7,6 +7,7 @@ limits, TCP and unix binding, forwarded_allow_ips, --threads, and uvloop.
 from __future__ import annotations
 
 import http.client
+import socket
 import tempfile
 import threading
 import time
@@ -127,6 +128,36 @@ def test_access_log_in_gunicorn_format() -> None:
              "the access log line of /sync/")
         poll(lambda: "127.0.0.1 GET /stream-async/?n=3&d=0 HTTP/1.1 200 21 streamed\n"
              in g.output(), 10, "the access log line of /stream-async/")
+
+
+@pytest.mark.parametrize("worker", ["AiohttpWorker", "AiohttpUVLoopWorker"])
+def test_worker_connections_holds_new_clients_in_the_backlog_until_one_closes(
+        worker: str) -> None:
+    if worker == "AiohttpUVLoopWorker":
+        pytest.importorskip("uvloop")
+    with Gunicorn("--worker-connections", "2", "--keep-alive", "30", env=SETTINGS,
+                  worker=f"async_handler.worker.{worker}") as g:
+        g.wait_ready()
+        first = http.client.HTTPConnection("127.0.0.1", g.port, timeout=10)
+        second = http.client.HTTPConnection("127.0.0.1", g.port, timeout=10)
+        try:
+            assert fetch(first, "/sync/").status == 200
+            assert fetch(second, "/sync/").status == 200
+            with socket.create_connection(("127.0.0.1", g.port), timeout=10) as third:
+                third.sendall(b"GET /async/ HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+                third.settimeout(0.5)
+                with pytest.raises(TimeoutError):
+                    third.recv(1)  # two connections are open: not accepted yet
+                first.close()
+                third.settimeout(10)
+                reply = b""
+                while chunk := third.recv(65536):
+                    reply += chunk
+            assert reply.startswith(b"HTTP/1.1 200 ") and reply.endswith(b"hello async")
+            assert fetch(second, "/sync/").status == 200
+        finally:
+            first.close()
+            second.close()
 
 
 @pytest.mark.parametrize("request_bytes, status", [
