@@ -1,7 +1,8 @@
 """System checks for async_handler, with stable ids.
 
 E001 unknown ASYNC_HANDLER key            E002 bad THREADS value
-E003 ATOMIC_REQUESTS with async views     W001 WSGI_APPLICATION is a plain WSGI handler
+E003 ATOMIC_REQUESTS with async views     E004 ADAPTIVE_THREADS not True/False
+W001 WSGI_APPLICATION is a plain WSGI handler
 W002 more threads than the DB allows      W003 DEBUG on under the gunicorn worker
 W004 async_handler listed after django.contrib.staticfiles (runserver would not be ours)
 """
@@ -64,6 +65,9 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
     if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
         errors.append(checks.Error("ASYNC_HANDLER['THREADS'] must be a positive integer or None.",
                                    id="async_handler.E002"))
+    if not isinstance(conf.get("ADAPTIVE_THREADS"), bool):
+        errors.append(checks.Error("ASYNC_HANDLER['ADAPTIVE_THREADS'] must be True or False.",
+                                   id="async_handler.E004"))
     return errors
 
 

@@ -32,6 +32,11 @@ def test_bad_thread_count() -> None:
     assert _ids() == ["async_handler.E002"]
 
 
+@override_settings(ASYNC_HANDLER={"ADAPTIVE_THREADS": "no"})
+def test_adaptive_threads_must_be_a_bool() -> None:
+    assert _ids() == ["async_handler.E004"]
+
+
 @contextlib.contextmanager
 def _databases(**changes: object) -> Iterator[None]:
     databases = copy.deepcopy(settings.DATABASES)
