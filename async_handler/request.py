@@ -14,6 +14,8 @@ from urllib.parse import unquote_to_bytes
 
 from aiohttp import web
 
+from .proxyproto import ProxyInfo
+
 _BASE_ENVIRON = {
     "wsgi.version": (1, 0),
     "wsgi.errors": sys.stderr,
@@ -25,6 +27,8 @@ _BASE_ENVIRON = {
 }
 # Where the environ is kept on the aiohttp request, for the access log.
 ENVIRON_KEY: Any = web.RequestKey("environ", dict) if hasattr(web, "RequestKey") else "environ"
+# The PROXY protocol header's ProxyInfo, when the connection began with one.
+PROXY_KEY: Any = web.RequestKey("proxy", ProxyInfo) if hasattr(web, "RequestKey") else "proxy"
 
 
 class BadRequest(Exception):
@@ -127,6 +131,15 @@ def build_environ(areq: web.BaseRequest, options: RequestOptions) -> dict[str, A
         environ["REMOTE_PORT"] = str(peer[1])
     else:
         environ["REMOTE_ADDR"] = ""
+    header: ProxyInfo | None = areq.get(PROXY_KEY)
+    if header is not None:
+        # As gunicorn's proxy_environ; a LOCAL or UNSPEC header keeps the socket's peer.
+        environ["PROXY_PROTOCOL"] = header.protocol
+        if header.client_addr is not None:
+            environ["REMOTE_ADDR"], environ["REMOTE_PORT"] = (
+                header.client_addr, str(header.client_port))
+            environ["PROXY_ADDR"], environ["PROXY_PORT"] = (
+                header.proxy_addr, str(header.proxy_port))
     sock = _peer(areq, "sockname")
     if isinstance(sock, tuple):
         environ["SERVER_NAME"], environ["SERVER_PORT"] = str(sock[0]), str(sock[1])

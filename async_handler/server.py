@@ -29,6 +29,10 @@ from aiohttp import web
 from aiohttp.http_exceptions import BadHttpMessage, HttpProcessingError, LineTooLong
 from aiohttp.web_protocol import ERROR, RequestHandler
 
+from . import proxyproto
+from .proxyproto import ProxyInfo
+from .request import PROXY_KEY
+
 
 def _one_line(exc: BaseException) -> str:
     # llhttp's messages carry the offending bytes and a caret on lines of their own.
@@ -48,12 +52,49 @@ class _ProtocolHandler(RequestHandler):
     header_timeout: float | None = None
     _head_timer: asyncio.TimerHandle | None = None
     _head_started = False  # bytes of a head that is not complete yet have arrived
+    proxy_mode = "off"  # PROXY protocol: off, v1, v2 or auto
+    proxy_allowed: Callable[[str], bool] = staticmethod(lambda addr: True)
+    proxy_info: ProxyInfo | None = None
+    _proxy_buf: bytes | None = None  # first bytes, held until the PROXY header is known
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
+        if self.proxy_mode != "off":
+            self._proxy_buf = b""
         self._arm_head_timer()
 
+    def _take_proxy_header(self, data: bytes) -> bytes:
+        """The bytes after the PROXY header, once it is whole; b"" while it is not."""
+        assert self._proxy_buf is not None
+        buf = self._proxy_buf + data
+        peer = self.transport.get_extra_info("peername") if self.transport else None
+        addr = peer[0] if isinstance(peer, tuple) else peer
+        try:
+            found = proxyproto.parse(buf, self.proxy_mode,
+                                     not isinstance(peer, tuple) or self.proxy_allowed(str(addr)))
+        except proxyproto.ProxyHeaderError as exc:
+            self._proxy_buf = None
+            self.logger.warning("Invalid request from ip=%s: %s", addr, exc)
+            text = f"{exc.status} {exc.reason}\n".encode()
+            if self.transport is not None:
+                self.transport.write(b"HTTP/1.1 %d %s\r\nConnection: close\r\nContent-Type: "
+                                     b"text/plain\r\nContent-Length: %d\r\n\r\n%s" % (
+                                         exc.status, exc.reason.encode(), len(text), text))
+            self.force_close()
+            return b""
+        if found is None:
+            self._proxy_buf = buf
+            self._head_started = True
+            return b""
+        self._proxy_buf = None
+        self.proxy_info, used = found
+        return buf[used:]
+
     def data_received(self, data: bytes) -> None:
+        if self._proxy_buf is not None:
+            data = self._take_proxy_header(data)
+            if not data:
+                return
         request, queued = self._current_request, len(self._messages)
         super().data_received(data)
         if request is not None and len(self._messages) > queued:
@@ -172,11 +213,15 @@ class DjangoServer(web.Server):
 
     def __init__(self, handler: Any, *, max_line_size: int = 8190,
                  header_timeout: float | None = None,
+                 proxy_protocol: str = "off",
+                 proxy_allowed: Callable[[str], bool] | None = None,
                  on_request: Callable[[], None] | None = None,
                  count_body_bytes: bool = False, **kwargs: Any) -> None:
         super().__init__(self._tracking(handler), max_line_size=max_line_size, **kwargs)
         self._protocol = type("ProtocolHandler", (_ProtocolHandler,), {
-            "line_limit": max_line_size, "header_timeout": header_timeout})
+            "line_limit": max_line_size, "header_timeout": header_timeout,
+            "proxy_mode": proxy_protocol,
+            "proxy_allowed": staticmethod(proxy_allowed or (lambda addr: True))})
         self._busy: set[RequestHandler] = set()
         #: False makes every response from now on say `Connection: close`.
         self.keep_alive = True
@@ -225,6 +270,9 @@ class DjangoServer(web.Server):
         if self.on_request is not None and message is not ERROR:
             self.on_request()
         request = _Request(message, payload, protocol, writer, task, self._loop)
+        info = getattr(protocol, "proxy_info", None)
+        if info is not None:
+            request[PROXY_KEY] = info
         if self.count_body_bytes and hasattr(writer, "on_body_write"):
             writer.on_body_write = request[BODY_BYTES_KEY] = BodyBytes()
         return request

@@ -43,6 +43,13 @@ def _trust(allow: list[str]) -> Callable[[str], bool]:
     return trusted
 
 
+def _proxy_mode(value: Any) -> str:
+    # gunicorn before 25 has a boolean --proxy-protocol; later ones name the version.
+    if isinstance(value, bool) or value is None:
+        return "auto" if value else "off"
+    return str(value)
+
+
 def _limit(value: int, unlimited: int) -> int:
     return value if value > 0 else unlimited
 
@@ -174,6 +181,8 @@ class AiohttpWorker(base.Worker):
             "max_field_size": _limit(cfg.limit_request_field_size, 1024 * 1024),
             "max_headers": _limit(cfg.limit_request_fields, 32768),
             "header_timeout": self._client_timeout(self.header_timeout),
+            "proxy_protocol": _proxy_mode(getattr(cfg, "proxy_protocol", "off")),
+            "proxy_allowed": _trust(list(getattr(cfg, "proxy_allow_ips", ["127.0.0.1", "::1"]))),
             "logger": self.log.error_log,
             "access_log": None,
             "on_request": self._request_started,
