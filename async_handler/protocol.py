@@ -1,0 +1,164 @@
+"""One client connection: gunicorn's answers to malformed requests, slow clients and PROXY headers.
+
+aiohttp answers every parse error with 400. gunicorn's limits promise 414
+for a long request line and 431 for too many or too large header fields,
+logged as a one-line warning rather than a traceback. Two framings llhttp
+lets through are refused here as gunicorn refuses them: HTTP/0.9 requests and
+Transfer-Encoding on HTTP/1.0 (RFC 9112 6.1: faulty framing).
+
+A request head must arrive whole within `header_timeout` of its first byte
+(of the connection, for the first request): a client dripping header bytes
+(slowloris) is cut off. aiohttp's keep-alive timer alone never closes a
+connection that is still sending a head, and with keep-alive off it starts
+no timer at all, so an idle new connection would be held forever.
+
+With the PROXY protocol on, a connection's first bytes may be a load
+balancer's PROXY header (proxyproto.py), taken off before aiohttp parses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Callable
+
+from aiohttp import web
+from aiohttp.http_exceptions import BadHttpMessage, HttpProcessingError, LineTooLong
+from aiohttp.web_protocol import RequestHandler
+
+from . import proxyproto
+from .proxyproto import ProxyInfo
+
+
+def _one_line(exc: BaseException) -> str:
+    # llhttp's messages carry the offending bytes and a caret on lines of their own.
+    return " ".join(str(exc).split())
+
+
+def reject(request: web.BaseRequest, status: int, reason: str, why: str) -> web.Response:
+    """A one-line warning, as gunicorn logs one, and an error response that closes."""
+    request.protocol.logger.warning("Invalid request from ip=%s: %s", request.remote, why)
+    response = web.Response(status=status, reason=reason, text=f"{status} {reason}\n")
+    response.force_close()
+    return response
+
+
+class ProtocolHandler(RequestHandler):
+    line_limit: int = 8190
+    header_timeout: float | None = None
+    _head_timer: asyncio.TimerHandle | None = None
+    _head_started = False  # bytes of a head that is not complete yet have arrived
+    proxy_mode = "off"  # PROXY protocol: off, v1, v2 or auto
+    proxy_allowed: Callable[[str], bool] = staticmethod(lambda addr: True)
+    proxy_info: ProxyInfo | None = None
+    _proxy_buf: bytes | None = None  # first bytes, held until the PROXY header is known
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        if self.proxy_mode != "off":
+            self._proxy_buf = b""
+        self._arm_head_timer()
+
+    def _take_proxy_header(self, data: bytes) -> bytes:
+        """The bytes after the PROXY header, once it is whole; b"" while it is not."""
+        assert self._proxy_buf is not None
+        buf = self._proxy_buf + data
+        peer = self.transport.get_extra_info("peername") if self.transport else None
+        addr = peer[0] if isinstance(peer, tuple) else peer
+        try:
+            found = proxyproto.parse(buf, self.proxy_mode,
+                                     not isinstance(peer, tuple) or self.proxy_allowed(str(addr)))
+        except proxyproto.ProxyHeaderError as exc:
+            self._proxy_buf = None
+            self.logger.warning("Invalid request from ip=%s: %s", addr, exc)
+            text = f"{exc.status} {exc.reason}\n".encode()
+            if self.transport is not None:
+                self.transport.write(b"HTTP/1.1 %d %s\r\nConnection: close\r\nContent-Type: "
+                                     b"text/plain\r\nContent-Length: %d\r\n\r\n%s" % (
+                                         exc.status, exc.reason.encode(), len(text), text))
+            self.force_close()
+            return b""
+        if found is None:
+            self._proxy_buf = buf
+            self._head_started = True
+            return b""
+        self._proxy_buf = None
+        self.proxy_info, used = found
+        return buf[used:]
+
+    def data_received(self, data: bytes) -> None:
+        if self._proxy_buf is not None:
+            data = self._take_proxy_header(data)
+            if not data:
+                return
+        request, queued = self._current_request, len(self._messages)
+        super().data_received(data)
+        if request is not None and len(self._messages) > queued:
+            error = getattr(self._messages[-1][0], "exc", None)
+            if isinstance(error, HttpProcessingError) and not request.content.is_eof():
+                # A body that turns malformed mid-stream: aiohttp's C parser drops
+                # the request's payload without failing it and queues a 400 behind
+                # it, so the handler would wait for the rest of the body forever.
+                request.content.set_exception(error)
+                # Ended too, so that aiohttp does not linger reading it after the 400.
+                request.content.feed_eof()
+        if not self._awaiting_head():
+            self._head_started = False
+            self._disarm_head_timer()
+        elif data:
+            self._head_started = True
+            if self._head_timer is None:
+                self._arm_head_timer()
+
+    @property
+    def idle(self) -> bool:
+        """Nothing received that is unanswered: closing now loses no request."""
+        return (not self._messages and not self._request_in_progress
+                and not self._head_started)
+
+    def _awaiting_head(self) -> bool:
+        # No parsed request queued and none being handled: bytes received are
+        # part of a head that is not complete yet. (Bytes that arrive while a
+        # request is handled are its body or a pipelined head, which aiohttp's
+        # keep-alive timer covers once the response is sent.)
+        return not self._messages and not self._request_in_progress and not self._force_close
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        self._disarm_head_timer()
+        super().connection_lost(exc)
+
+    def _arm_head_timer(self) -> None:
+        if self.header_timeout:
+            self._head_timer = self._loop.call_later(self.header_timeout, self._head_timed_out)
+
+    def _disarm_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timed_out(self) -> None:
+        self._head_timer = None
+        if not self._awaiting_head():
+            return  # its head came in time
+        peer = self.transport.get_extra_info("peername") if self.transport else None
+        self.logger.warning("Request head not complete within %s s from ip=%s; closing",
+                            self.header_timeout, peer[0] if isinstance(peer, tuple) else peer)
+        self.force_close()
+
+
+    def handle_error(self, request: Any, status: int = 500, exc: BaseException | None = None,
+                     message: str | None = None) -> web.StreamResponse:
+        # A BadHttpMessage with status 500 is a body that failed while the handler read it.
+        if not isinstance(exc, BadHttpMessage):
+            return super().handle_error(request, status, exc, message)
+        status, reason = 400, "Bad Request"
+        if isinstance(exc, LineTooLong):
+            if str(exc.args[1]) == str(self.line_limit):
+                status, reason = 414, "URI Too Long"
+            else:
+                status, reason = 431, "Request Header Fields Too Large"
+        elif "Too many headers" in str(exc):
+            status, reason = 431, "Request Header Fields Too Large"
+        if request.writer.output_size > 0:
+            self.logger.warning("Invalid request from ip=%s: %s", request.remote, _one_line(exc))
+            raise ConnectionError("response already started; cannot send an error")
+        return reject(request, status, reason, _one_line(exc))
