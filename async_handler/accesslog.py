@@ -19,10 +19,13 @@ class _Req:
         self.headers = list(request.headers.items())
 
 
-class _Resp:
-    __slots__ = ("status", "sent", "headers")
+class GunicornResponse:
+    """The parts of gunicorn's Response that its access log and post_request hooks read."""
+
+    __slots__ = ("status", "status_code", "sent", "headers")
 
     def __init__(self, response: web.StreamResponse, counted: BodyBytes | None) -> None:
+        self.status_code = response.status
         self.status = f"{response.status} {response.reason}"
         # gunicorn counts body bytes; aiohttp's body_length includes the head
         # and the chunked framing, so it is only the last resort.
@@ -46,7 +49,7 @@ def access_logger_class(glog: Any) -> type[AbstractAccessLogger]:
                 "REMOTE_ADDR": request.remote or "", "PATH_INFO": request.path,
                 "QUERY_STRING": request.query_string,
             }
-            glog.access(_Resp(response, request.get(BODY_BYTES_KEY)), _Req(request), environ,
-                        datetime.timedelta(seconds=time))
+            resp = GunicornResponse(response, request.get(BODY_BYTES_KEY))
+            glog.access(resp, _Req(request), environ, datetime.timedelta(seconds=time))
 
     return GunicornAccessLogger

@@ -15,6 +15,7 @@ from typing import Any, Awaitable, Callable
 from aiohttp import web
 from gunicorn.config import PostRequest, PreRequest
 
+from .accesslog import GunicornResponse
 from .request import ENVIRON_KEY
 from .server import BODY_BYTES_KEY
 
@@ -38,20 +39,6 @@ class HookRequest:
                         for k, v in areq.raw_headers]
         peer = areq.transport.get_extra_info("peername") if areq.transport else None
         self.peer_addr = self.remote_addr = peer
-
-
-class HookResponse:
-    """The parts of gunicorn's Response that post_request hooks read."""
-
-    def __init__(self, resp: web.StreamResponse, areq: web.BaseRequest) -> None:
-        self.status_code = resp.status
-        self.status = f"{resp.status} {resp.reason}"
-        self.headers = list(resp.headers.items())
-        counted = areq.get(BODY_BYTES_KEY)
-        if counted is not None:
-            self.sent = counted.sent
-        else:  # aiohttp before 3.14 has no per-write count: known lengths only
-            self.sent = resp.content_length or 0
 
 
 def hooks_in_use(cfg: Any, log: Any) -> bool:
@@ -80,7 +67,8 @@ def with_hooks(worker: Any, handler: Handler) -> Handler:
         finally:
             try:
                 cfg.post_request(worker, req, areq.get(ENVIRON_KEY, {}),
-                                 HookResponse(resp, areq) if resp is not None else None)
+                                 GunicornResponse(resp, areq.get(BODY_BYTES_KEY))
+                                 if resp is not None else None)
             except Exception:
                 worker.log.exception("Exception in post_request hook")
 
