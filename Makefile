@@ -2,7 +2,16 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip install --quiet
+# One stamp per target's extras: `make run` installs only what serving needs, and `make test`,
+# `make lint` and `make bench` each add their own extras on top, once. A changed setup.cfg or
+# pyproject.toml reinstalls.
 STAMP := $(VENV)/.installed
+STAMP_TEST := $(VENV)/.installed-test
+STAMP_LINT := $(VENV)/.installed-lint
+STAMP_BENCH := $(VENV)/.installed-bench
+# What `make run` serves the sample project with: the package, DRF and uvloop.
+RUN_EXTRAS := drf,uvloop
 # Django 4.2 LTS keeps working: its own virtualenv runs the core tests.
 VENV42 ?= .venv-django42
 STAMP42 := $(VENV42)/.installed
@@ -14,10 +23,26 @@ PORT ?= 8000
 $(STAMP): setup.cfg pyproject.toml
 	@echo "==> Creating virtualenv in $(VENV)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@echo "==> Installing async_handler with its dev and drf extras"
-	@$(BIN)/python -m pip install --quiet --upgrade pip
-	@$(BIN)/python -m pip install --quiet -e '.[dev,drf]'
-	@touch $(STAMP)
+	@echo "==> Installing async_handler with what serving needs ($(RUN_EXTRAS) extras)"
+	@$(PIP) --upgrade pip
+	@$(PIP) -e '.[$(RUN_EXTRAS)]'
+	@touch $@
+
+# Each adds its extras to the same virtualenv; pip skips what is already installed.
+$(STAMP_TEST): $(STAMP)
+	@echo "==> Installing the test extra (pytest, psycopg, adrf)"
+	@$(PIP) -e '.[$(RUN_EXTRAS),test]'
+	@touch $@
+
+$(STAMP_LINT): $(STAMP)
+	@echo "==> Installing the lint extra (ruff, mypy, django-stubs)"
+	@$(PIP) -e '.[$(RUN_EXTRAS),lint]'
+	@touch $@
+
+$(STAMP_BENCH): $(STAMP)
+	@echo "==> Installing the bench extra (matplotlib, uvicorn, adrf)"
+	@$(PIP) -e '.[$(RUN_EXTRAS),bench]'
+	@touch $@
 
 venv: $(STAMP)
 
@@ -33,7 +58,9 @@ run: $(STAMP)
 		-k async_handler.worker.AiohttpWorker --bind $(HOST):$(PORT) \
 		--workers 2 --no-control-socket --access-logfile -
 
-test: $(STAMP) $(STAMP42)
+test: $(STAMP_TEST) $(STAMP42)
+	@echo "==> Starting the test services"
+	@bash tests/services/ensure.sh
 	@echo "==> Running the test suite (Django 5.2)"
 	@$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 	@echo "==> Running the core and DRF tests on Django 4.2 LTS"
@@ -49,20 +76,17 @@ $(STAMP42): setup.cfg pyproject.toml
 	@test -x $(VENV42)/bin/python || $(PYTHON) -m venv $(VENV42)
 	@$(VENV42)/bin/python -m pip install --quiet --upgrade pip
 	@$(VENV42)/bin/python -m pip install --quiet -e '.[drf]' 'Django>=4.2,<5.0' \
-		'djangorestframework<3.18' pytest pytest-asyncio pytest-timeout pytest-xdist
+		'djangorestframework<3.18' pytest pytest-asyncio pytest-timeout pytest-xdist \
+		'psycopg[binary,pool]>=3.2'
 	@touch $(STAMP42)
 
-lint: $(STAMP)
+lint: $(STAMP_LINT)
 	$(BIN)/ruff check async_handler tests
 	$(BIN)/mypy async_handler
 
-# The bench's peers: adrf for the DRF row on -k asgi, uvicorn as a second ASGI server.
-$(VENV)/.bench-installed: $(STAMP) setup.cfg
-	@echo "==> Installing the bench extra (adrf, uvicorn)"
-	@$(BIN)/python -m pip install --quiet -e '.[dev,drf,bench]'
-	@touch $@
-
-bench: $(VENV)/.bench-installed
+# The bench's peers: adrf for the DRF row on -k asgi, uvicorn as a second ASGI server;
+# matplotlib draws its charts.
+bench: $(STAMP_BENCH)
 	@$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 soak: $(STAMP)
