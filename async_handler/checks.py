@@ -5,6 +5,7 @@ E003 ATOMIC_REQUESTS with async views     E004 ADAPTIVE_THREADS not True/False
 W001 WSGI_APPLICATION is a plain WSGI handler
 W002 more threads than the DB allows      W003 DEBUG on under the gunicorn worker
 W004 async_handler listed after django.contrib.staticfiles (runserver would not be ours)
+W005 WSGI_APPLICATION wraps the application (the gunicorn worker refuses it)
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any, Iterator
 from asgiref.sync import iscoroutinefunction
 from django.conf import settings
 from django.core import checks
+from django.core.handlers.wsgi import WSGIHandler
+from django.utils.module_loading import import_string
 
 from . import conf
 
@@ -85,7 +88,8 @@ def check_async_views(app_configs: Any = None, **kwargs: Any) -> list[checks.Che
             hint="Turn ATOMIC_REQUESTS off and use transaction.atomic() in sync code, "
                  "or make those views sync.", id="async_handler.E003"))
     wsgi = getattr(settings, "WSGI_APPLICATION", None)
-    if wsgi and _is_plain_wsgi(wsgi):
+    # The worker serves a plain handler with AsyncDjangoApplication and says so itself.
+    if wsgi and not UNDER_WORKER and _is_plain_wsgi(wsgi):
         messages.append(checks.Warning(
             f"WSGI_APPLICATION {wsgi!r} builds Django's plain WSGI handler, which runs each "
             "async view on a throwaway event loop with no concurrency.",
@@ -107,6 +111,27 @@ def _is_plain_wsgi(dotted: str) -> bool:
         source = fh.read()
     return "get_wsgi_application" in source and "get_async_application" not in source \
         and "AsyncDjangoApplication" not in source
+
+
+@checks.register(TAG)
+def check_wrapped_application(app_configs: Any = None,
+                              **kwargs: Any) -> list[checks.CheckMessage]:
+    dotted = getattr(settings, "WSGI_APPLICATION", None)
+    if not dotted or UNDER_WORKER:  # the worker checks the application it loaded itself
+        return []
+    try:
+        application = import_string(dotted)
+    except Exception:  # runserver and gunicorn report a wsgi.py that fails to import
+        return []
+    if isinstance(application, WSGIHandler):
+        return []
+    name = getattr(application, "__qualname__", None) or type(application).__qualname__
+    return [checks.Warning(
+        f"WSGI_APPLICATION {dotted!r} is {name}, not Django's handler: a WSGI wrapper "
+        "around the application, which async_handler's gunicorn worker refuses to serve.",
+        hint="Serve get_async_application() itself; WSGI wrappers such as "
+             "WhiteNoise(application) have middleware forms to use instead.",
+        id="async_handler.W005")]
 
 
 def _connection_limit(alias: str, db: dict[str, Any], databases: Any) -> int | None:

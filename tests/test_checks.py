@@ -68,6 +68,23 @@ def test_async_wsgi_application_passes() -> None:
     assert _ids() == []
 
 
+@override_settings(WSGI_APPLICATION="tests.plain_wsgi.application")
+def test_plain_wsgi_application_is_no_warning_under_the_worker() -> None:
+    """The worker serves a plain handler concurrently, so W001's claim would be false there."""
+    try:
+        assert [m.id for m in our_checks.run_worker_checks()] == []
+    finally:
+        our_checks.UNDER_WORKER, our_checks.WORKER_THREADS = False, None
+
+
+@override_settings(WSGI_APPLICATION="tests.wrapped_wsgi.application")
+def test_wrapped_wsgi_application() -> None:
+    messages = checks.run_checks(tags=[our_checks.TAG])
+    assert [m.id for m in messages] == ["async_handler.W005"]
+    assert "tests.wrapped_wsgi.application" in messages[0].msg
+    assert "refuses" in messages[0].msg and "middleware" in (messages[0].hint or "")
+
+
 def test_threads_beyond_the_database_pool() -> None:
     with _databases(OPTIONS={"pool": {"max_size": 4}}):
         with override_settings(ASYNC_HANDLER={"THREADS": 8}):
