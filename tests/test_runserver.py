@@ -64,6 +64,20 @@ def test_runserver_uses_aiohttp_and_serves_async_views() -> None:
         assert "--nothreading has no effect" in log.read_text()
 
 
+def test_runserver_banner_names_async_handler() -> None:
+    """The banner says async_handler's server is serving, and what to run in production."""
+    with runserver("127.0.0.1:0", "--noreload") as (url, _, log):
+        deadline = time.monotonic() + 10
+        while "WARNING: This is a development server" not in log.read_text():
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        banner = log.read_text()
+    assert f"Starting development server at {url}/\nServed by async_handler " in banner
+    assert "async views run concurrently on one event loop" in banner
+    assert "run gunicorn with -k async_handler.worker.AiohttpWorker" in banner
+    assert "Use a production WSGI or ASGI server" not in banner
+
+
 def test_runserver_serves_static_files_in_debug() -> None:
     with runserver("127.0.0.1:0", "--noreload", debug=True) as (url, _, log):
         status, headers, body = _get(url + "/static/admin/css/base.css")

@@ -6,8 +6,10 @@ import asyncio
 import errno
 import os
 import sys
+from datetime import datetime
 from typing import Any
 
+import aiohttp
 from django.conf import settings
 from django.db import connections
 from django.utils import autoreload
@@ -19,6 +21,7 @@ if "django.contrib.staticfiles" in settings.INSTALLED_APPS:
 else:  # pragma: no cover - staticfiles absent
     from django.core.management.commands.runserver import Command as BaseCommand  # type: ignore
 
+from ... import __version__
 from ...devserver import StaticFilesApplication, serve, static_enabled
 from ...handler import AsyncDjangoApplication
 
@@ -38,6 +41,29 @@ class Command(BaseCommand):
                           options.get("insecure_serving", False)):
             return StaticFilesApplication()
         return AsyncDjangoApplication()
+
+    def on_bind(self, server_port: int) -> None:
+        """Django's banner, saying which server serves and what to run in production."""
+        quit_command = "CTRL-BREAK" if sys.platform == "win32" else "CONTROL-C"
+        # addr, _raw_ipv6 and protocol are set by Django's runserver handle().
+        addr = self.addr  # type: ignore[attr-defined]
+        if self._raw_ipv6:  # type: ignore[attr-defined]
+            addr = f"[{addr}]"
+        elif addr == "0":
+            addr = "0.0.0.0"
+        self.stdout.write(
+            f"{datetime.now().strftime('%B %d, %Y - %X')}\n"
+            f"Django version {self.get_version()}, using settings {settings.SETTINGS_MODULE!r}\n"
+            f"Starting development server at {self.protocol}://{addr}:{server_port}/\n"
+            f"Served by async_handler {__version__} on aiohttp {aiohttp.__version__}: async "
+            "views run concurrently on one event loop, sync views in its thread pool.\n"
+            f"Quit the server with {quit_command}."
+        )
+        if os.environ.get("DJANGO_RUNSERVER_HIDE_WARNING") != "true":
+            self.stdout.write(self.style.WARNING(
+                "WARNING: This is a development server. Do not use it in a production "
+                "setting.\nIn production, run gunicorn with "
+                "-k async_handler.worker.AiohttpWorker (see async_handler's README)."))
 
     def inner_run(self, *args: Any, **options: Any) -> None:
         autoreload.raise_last_exception()
