@@ -142,9 +142,69 @@ async def test_paginated_list_hops_do_not_grow_with_rows(
     view = viewsets.PagedNoteViewSet.as_view({"get": "list"})
     response = await view(factory.get("/", {"page": 2}))
     assert response.data["count"] == 30 and len(response.data["results"]) == 2
-    # Default (sync) authenticators, the search filter, acount(), the page, the render.
-    assert hops == ["_run_all", "GenericAPIView._apply_backends", "QuerySet.count",
-                    "QuerySet._fetch_all", "ListSerializer.to_representation"]
+    # Default (sync) authenticators, acount(), the page, the render: DRF's search
+    # filter only builds the queryset, so it runs on the loop.
+    assert hops == ["_run_all", "QuerySet.count", "QuerySet._fetch_all",
+                    "ListSerializer.to_representation"]
+
+
+# Querysets are lazy: built on the loop, as in adrf; only evaluation and filters that may
+# query hop. With get_queryset overridden, that saves retrieve, update and destroy a hop.
+
+
+async def test_retrieve_update_destroy_build_the_queryset_on_the_loop(
+    hops: list[str], notes: list[Note]
+) -> None:
+    view = viewsets.ScopedNoteDetail.as_view()
+    response = await view(factory.get("/"), pk=notes[0].pk)
+    assert response.data["title"] == "n0"
+    assert hops == ["QuerySet.get", "Serializer.to_representation"]
+    response = await view(factory.put("/", {"title": "n-new"}, content_type="application/json"),
+                          pk=notes[0].pk)
+    assert response.status_code == 200 and response.data["title"] == "n-new"
+    assert hops[2:] == ["QuerySet.get", "BaseSerializer.is_valid", "ModelSerializer.update",
+                        "Serializer.to_representation"]
+    response = await view(factory.delete("/"), pk=notes[0].pk)
+    assert response.status_code == 204
+    assert hops[6:] == ["QuerySet.get", "Model.delete"]
+    assert not await Note.objects.filter(pk=notes[0].pk).aexists()
+    assert set(THREADS["get_queryset"]) == {threading.get_ident()}
+
+
+async def test_a_get_queryset_that_queries_runs_again_off_the_loop(
+    hops: list[str], notes: list[Note]
+) -> None:
+    response = await viewsets.QueryingNoteDetail.as_view()(factory.get("/"), pk=notes[5].pk)
+    assert response.data["title"] == "n5"
+    assert hops == ["QueryingNoteDetail.get_queryset", "QuerySet.get",
+                    "Serializer.to_representation"]
+    loop, thread = THREADS["get_queryset"]  # tried on the loop, then run in the hop
+    assert loop == threading.get_ident() != thread
+
+
+async def test_a_querying_get_queryset_and_a_sync_filter_share_one_hop(
+    hops: list[str], notes: list[Note]
+) -> None:
+    view = viewsets.QueryingFilteredNoteDetail.as_view()
+    response = await view(factory.get("/", {"search": "n7"}), pk=notes[7].pk)
+    assert response.data["title"] == "n7"
+    assert len(hops) == 3 and hops[1:] == ["QuerySet.get", "Serializer.to_representation"], hops
+    response = await view(factory.get("/", {"search": "n8"}), pk=notes[7].pk)
+    assert response.status_code == 404
+
+
+async def test_drf_filters_run_on_the_loop_and_subclasses_hop(
+    hops: list[str], notes: list[Note]
+) -> None:
+    request = factory.get("/", {"search": "n1", "ordering": "-title"})
+    response = await viewsets.SearchedNoteList.as_view()(request)
+    assert [row["title"] for row in response.data][:3] == ["n19", "n18", "n17"]
+    assert len(response.data) == 11
+    assert hops == ["ListSerializer.to_representation"]
+    response = await viewsets.OwnSearchNoteList.as_view()(request)
+    assert len(response.data) == 11
+    # The subclass and the ordering filter after it run in the same hop.
+    assert hops[1:] == ["GenericAPIView._apply_backends", "ListSerializer.to_representation"]
 
 
 # Serializers

@@ -3,15 +3,23 @@
 The sync API (`get_object`, `filter_queryset`, `paginate_queryset`) stays DRF's, for
 sync handlers and DRF's own tooling; the async twins (`aget_object`,
 `afilter_queryset`, `apaginate_queryset`, `get_apaginated_response`, adrf's names)
-use Django's async ORM and hop to a thread only for a user's sync overrides and sync
-filter backends, batched into one hop where they are adjacent.
+use Django's async ORM. Querysets are lazy, so `get_queryset()` and async-safe filter
+backends run on the loop, as in adrf; only evaluation, sync filter backends and a
+user's sync `get_object`/`filter_queryset` hop to a thread, adjacent ones together.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import (
+    SynchronousOnlyOperation,
+    ValidationError,  # noqa: F401  (adrf's re-exports)
+)
+from django.http import Http404  # noqa: F401
+from rest_framework import filters
 from rest_framework import generics as drf_generics
+from rest_framework.generics import GenericAPIView as DRFGenericAPIView  # noqa: F401
 
 from . import mixins
 from ._util import call, call_blocking, is_async, overrides, run_sync
@@ -35,24 +43,44 @@ __all__ = [
 
 _DRF = drf_generics.GenericAPIView
 
+# DRF's own backends only add filter() and order_by() to the queryset (the ordering
+# one may build the serializer's fields to learn the valid names): no query, so they
+# run on the loop. Exact types, since a subclass may query.
+LAZY_FILTER_BACKENDS = frozenset({filters.SearchFilter, filters.OrderingFilter})
+
 
 class GenericAPIView(APIView, drf_generics.GenericAPIView):
     """`rest_framework.generics.GenericAPIView` with awaitable lookup and pagination."""
 
     async def aget_queryset(self) -> Any:
-        """`get_queryset()`: DRF's own (`queryset.all()`) inline, an override off the loop."""
-        if not overrides(self, "get_queryset", _DRF):
+        """`get_queryset()` on the loop: building a queryset is lazy, as adrf assumes.
+
+        An override that queries while building (say, `request.user.profile`) meets
+        Django's SynchronousOnlyOperation there and is run again off the loop.
+        """
+        if is_async(self.get_queryset):
+            return await self.get_queryset()
+        try:
             return self.get_queryset()
-        return await call(self.get_queryset)
+        except SynchronousOnlyOperation:
+            return await run_sync(self.get_queryset)
 
     async def afilter_queryset(self, queryset: Any) -> Any:
-        """Apply the filter backends: async ones awaited, adjacent sync ones in one hop."""
+        """Apply the filter backends: async ones awaited and async-safe ones run on the loop;
+        other sync ones, which may query (django-filter validates against the DB), hop,
+        adjacent ones together. A user's sync `filter_queryset` hops whole."""
         if overrides(self, "filter_queryset", GenericAPIView):
             return await call(self.filter_queryset, queryset)
         pending: list[Any] = []
         for backend in [backend() for backend in self.filter_backends]:
             if not is_async(backend.filter_queryset):
-                pending.append(backend)
+                if pending or type(backend) not in LAZY_FILTER_BACKENDS:
+                    pending.append(backend)
+                    continue
+                try:
+                    queryset = backend.filter_queryset(self.request, queryset, self)
+                except SynchronousOnlyOperation:
+                    pending.append(backend)
                 continue
             if pending:
                 queryset = await run_sync(self._apply_backends, pending, queryset)
@@ -74,16 +102,29 @@ class GenericAPIView(APIView, drf_generics.GenericAPIView):
         return queryset
 
     async def afiltered_queryset(self) -> Any:
-        """`filter_queryset(get_queryset())`, in one hop when both parts are sync and blocking."""
-        own_get = overrides(self, "get_queryset", _DRF)
-        own_filter = overrides(self, "filter_queryset", GenericAPIView)
-        backends = [] if own_filter else list(self.filter_backends)
-        any_async = is_async(self.get_queryset) or is_async(self.filter_queryset) or any(
-            is_async(getattr(b, "filter_queryset", None)) for b in backends
+        """`filter_queryset(get_queryset())`, built on the loop where it is lazy.
+
+        A hop is taken only for sync filtering (see afilter_queryset) or a
+        get_queryset that queries; when both need one, they share it.
+        """
+        if is_async(self.get_queryset):
+            return await self.afilter_queryset(await self.get_queryset())
+        try:
+            queryset = self.get_queryset()
+        except SynchronousOnlyOperation:
+            if self._filters_block():
+                return await run_sync(lambda: self.filter_queryset(self.get_queryset()))
+            queryset = await run_sync(self.get_queryset)
+        return await self.afilter_queryset(queryset)
+
+    def _filters_block(self) -> bool:
+        """Whether filtering is all sync, with some step that may block: one hop does it all."""
+        if overrides(self, "filter_queryset", GenericAPIView):
+            return not is_async(self.filter_queryset)
+        backends = list(self.filter_backends)
+        return not any(is_async(getattr(b, "filter_queryset", None)) for b in backends) and any(
+            b not in LAZY_FILTER_BACKENDS for b in backends
         )
-        if (own_get or own_filter) and (own_filter or backends) and not any_async:
-            return await run_sync(lambda: self.filter_queryset(self.get_queryset()))
-        return await self.afilter_queryset(await self.aget_queryset())
 
     async def aget_object(self) -> Any:
         """`get_object()` on the async ORM, checking object permissions (async ones awaited)."""

@@ -14,12 +14,13 @@ from rest_framework.schemas.openapi import AutoSchema
 from async_handler import drf
 from async_handler.drf import action
 from async_handler.drf._util import on_event_loop
-from tests.drf_app.models import Note
+from tests.drf_app.models import Note, Tag
 from tests.drf_app.policies import (
     AsyncAllow,
     AsyncHeaderAuthentication,
     AsyncIsOwner,
     AsyncTitlePrefixFilter,
+    record,
 )
 from tests.drf_app.serializers import (
     AsyncCreateNoteSerializer,
@@ -131,3 +132,47 @@ class NoteDetail(drf.RetrieveUpdateDestroyAPIView):
     serializer_class = NoteSerializer
     authentication_classes = ()
     permission_classes = ()
+
+
+class ScopedNoteDetail(drf.RetrieveUpdateDestroyAPIView):
+    """`get_queryset` overridden, as in most real views: it only builds a lazy queryset."""
+
+    serializer_class = NoteSerializer
+    authentication_classes = ()
+    permission_classes = ()
+
+    def get_queryset(self) -> Any:
+        record("get_queryset")
+        return Note.objects.filter(title__startswith="n")
+
+
+class QueryingNoteDetail(ScopedNoteDetail):
+    """A `get_queryset` that queries while building, which cannot run on the loop."""
+
+    def get_queryset(self) -> Any:
+        record("get_queryset")
+        return Note.objects.exclude(title__in=list(Tag.objects.values_list("name", flat=True)))
+
+
+class OwnSearchFilter(filters.SearchFilter):
+    """A subclass of DRF's search filter: it might query, so it runs off the loop."""
+
+
+class QueryingFilteredNoteDetail(QueryingNoteDetail):
+    filter_backends = (OwnSearchFilter,)
+    search_fields = ("title",)
+
+
+class SearchedNoteList(drf.ListAPIView):
+    """DRF's own search and ordering filters, which only build the queryset."""
+
+    queryset = Note.objects.all()
+    serializer_class = NoteSerializer
+    authentication_classes = ()
+    permission_classes = ()
+    filter_backends = (filters.SearchFilter, filters.OrderingFilter)
+    search_fields = ("title",)
+
+
+class OwnSearchNoteList(SearchedNoteList):
+    filter_backends = (OwnSearchFilter, filters.OrderingFilter)
