@@ -271,3 +271,57 @@ async def test_options_metadata_and_openapi_schema(
             "destroyNote", "mineNote"} <= operations
     anonymous = await _call(client, "GET", "/api/schema/", 200)
     assert "/api/notes/" in anonymous["paths"] and "/api/notes/mine/" not in anonymous["paths"]
+
+
+# DRF's browsable API template: the view's description follows the page's <h1>.
+DESCRIPTION = re.compile(r'</h1>\s*</div>\s*<div class="pull-left">(.*?)</div>', re.S)
+
+
+async def test_browsable_api_descriptions_read_as_prose(
+    client: aiohttp.ClientSession, admin: dict[str, str]
+) -> None:
+    """Docstrings show as paragraphs with ``literals`` as <code>, not raw double backticks."""
+    note = await _create(client, admin, "described")
+    expected = {
+        "/api/notes/": "<code>?search=</code>",
+        f"/api/notes/{note['id']}/": "<code>?search=</code>",
+        "/api/notes/mine/": "<p>The signed-in user&#x27;s own notes",
+        "/api/stats/": "<code>/slow/?ms=</code>",
+        "/api/": "<p>",
+    }
+    for path, shown in expected.items():
+        page = await _html(client, path, admin)
+        assert "``" not in page, path
+        match = DESCRIPTION.search(page)
+        assert match, path
+        description = match.group(1)
+        assert shown in description and "<br" not in description, (path, description)
+    assert "<h1>My notes</h1>" in await _html(client, "/api/notes/mine/", admin)
+    options = await _call(client, "OPTIONS", "/api/stats/", 200)
+    assert "``/slow/?ms=``" in options["description"]  # plain text stays DRF's own
+
+
+async def test_admin_lists_and_adds_notes(
+    client: aiohttp.ClientSession, admin: dict[str, str]
+) -> None:
+    """Notes are registered in the admin: listed, searchable, and added through its form."""
+    await _create(client, admin, "seen in the admin")
+    token, login_path = await _csrf_token(client, "/admin/login/?next=/admin/")
+    form = {"csrfmiddlewaretoken": token, "username": DEMO_USERNAME, "password": DEMO_PASSWORD}
+    async with client.post(login_path, data=form) as response:
+        assert response.status == 200 and response.url.path == "/admin/"
+        assert 'href="/admin/api/note/"' in await response.text()
+    async with client.get("/admin/api/note/?q=seen+in+the") as response:
+        assert response.status == 200
+        assert "seen in the admin" in await response.text()
+    token, add_path = await _csrf_token(client, "/admin/api/note/add/")
+    async with client.get(add_path) as response:
+        owner = re.search(r'<option value="(\d+)">admin</option>', await response.text())
+    assert owner, "the add form offers no owner"
+    new_note = {"csrfmiddlewaretoken": token, "title": "added in the admin", "body": "",
+                "owner": owner.group(1), "_save": "Save"}
+    async with client.post(add_path, data=new_note) as response:
+        assert response.status == 200 and response.url.path == "/admin/api/note/"
+        assert "was added successfully" in await response.text()
+    listed = await _call(client, "GET", "/api/notes/?search=added+in+the+admin", 200)
+    assert [n["owner"] for n in listed["results"]] == [DEMO_USERNAME]

@@ -8,12 +8,14 @@ from __future__ import annotations
 import http.client
 import os
 import re
+import shlex
 import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from html import unescape
 from pathlib import Path
 
 import aiohttp
@@ -262,3 +264,95 @@ async def test_message_shows_once_after_redirect(client: aiohttp.ClientSession) 
         assert "shows exactly once" in await response.text()
     async with client.get("/") as response:
         assert "shows exactly once" not in await response.text()
+
+
+async def test_favicon_is_served(client: aiohttp.ClientSession) -> None:
+    """Browsers ask every page's origin for /favicon.ico; the demo pages also link the icon."""
+    async with client.get("/") as response:
+        html = await response.text()
+    assert '<link rel="icon" href="/static/demo/favicon.ico">' in html
+    for path in ("/favicon.ico", "/static/demo/favicon.ico"):
+        async with client.get(path, allow_redirects=False) as response:
+            assert response.status == 200, path
+            assert response.content_type in {"image/x-icon", "image/vnd.microsoft.icon"}
+            assert (await response.read()).startswith(b"\x00\x00\x01\x00")  # an ICO header
+
+
+COMMAND = re.compile(r'<pre class="command"><code>(.*?)</code></pre>', re.S)
+MAX_COMMAND_LINE = 80  # fits the page's card at 1280 px, and a terminal
+
+
+async def test_curl_example_is_whole_and_works(
+    client: aiohttp.ClientSession, base_url: str
+) -> None:
+    """The index page's curl command has short lines and, replayed, creates a note."""
+    async with client.get("/") as response:
+        match = COMMAND.search(await response.text())
+    assert match, "no curl example on the index page"
+    command = unescape(match.group(1))
+    assert max(len(line) for line in command.splitlines()) <= MAX_COMMAND_LINE, command
+    words = shlex.split(command.replace("\\\n", " "))
+    assert words[0] == "curl" and words[-1] == f"{base_url}/api/notes/", words
+    pairs = list(zip(words[1:-1:2], words[2:-1:2], strict=True))
+    assert [flag for flag, _ in pairs] == ["-H", "-H", "-d"], words
+    headers = dict(value.split(": ", 1) for flag, value in pairs if flag == "-H")
+    async with client.post(words[-1], headers=headers, data=pairs[-1][1]) as response:
+        assert response.status == 201, await response.text()
+        note = await response.json()
+    assert (note["title"], note["body"], note["owner"]) == ("Hello", "from curl", DEMO_USERNAME)
+    async with client.delete(note["url"], headers=headers) as response:
+        assert response.status == 204
+
+
+CSS_RULE = r"{selector}\s*\{{([^}}]*)\}}"
+MIN_CONTRAST = 4.5  # WCAG AA for normal text
+
+
+def _css_declarations(css: str, selector: str) -> dict[str, str]:
+    """The declarations of the one rule for ``selector`` (exactly as written) in ``css``."""
+    rules = re.findall(CSS_RULE.format(selector=re.escape(selector)), css)
+    assert len(rules) == 1, f"{selector}: {rules}"
+    pairs = (item.split(":", 1) for item in rules[0].split(";") if item.strip())
+    return {name.strip(): value.strip() for name, value in pairs}
+
+
+def _rgba(value: str, variables: dict[str, str]) -> tuple[float, float, float, float]:
+    """A CSS colour as written in site.css: #rgb, #rrggbb, rgba(...) or var(--name)."""
+    value = value.strip()
+    if value.startswith("var("):
+        return _rgba(variables[value[4:-1].strip()], variables)
+    if value.startswith("#"):
+        digits = value[1:] if len(value) == 7 else "".join(c * 2 for c in value[1:])
+        return (*(int(digits[i:i + 2], 16) / 255 for i in (0, 2, 4)), 1.0)
+    parts = [float(p) for p in value[value.index("(") + 1:-1].split(",")]
+    return parts[0] / 255, parts[1] / 255, parts[2] / 255, parts[3] if len(parts) > 3 else 1.0
+
+
+def _over(top: tuple[float, ...], below: tuple[float, ...]) -> tuple[float, float, float, float]:
+    alpha = top[3]
+    r, g, b = (alpha * top[i] + (1 - alpha) * below[i] for i in range(3))
+    return r, g, b, 1.0
+
+
+def _luminance(colour: tuple[float, ...]) -> float:
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (linear(c) for c in colour[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+async def test_header_code_labels_are_readable(client: aiohttp.ClientSession) -> None:
+    """The header's <code> labels have WCAG AA contrast against what is behind them."""
+    async with client.get("/") as response:
+        header = (await response.text()).split('<header class="site-header">')[1]
+    assert "<code>async def</code>" in header.split("</header>")[0]
+    async with client.get("/static/demo/site.css") as response:
+        css = await response.text()
+    variables = dict(re.findall(r"(--[\w-]+):\s*([^;]+);", css))
+    header_bg = _rgba(_css_declarations(css, ".site-header")["background"], variables)
+    code = _css_declarations(css, ".site-header code")
+    background = _over(_rgba(code["background"], variables), header_bg)
+    text = _over(_rgba(code["color"], variables), background)
+    lighter, darker = sorted((_luminance(text), _luminance(background)), reverse=True)
+    ratio = (lighter + 0.05) / (darker + 0.05)
+    assert ratio >= MIN_CONTRAST, f"contrast {ratio:.2f}:1"

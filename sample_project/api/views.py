@@ -44,7 +44,7 @@ class NoteViewSet(ModelViewSet):
     async def perform_create(self, serializer: NoteSerializer) -> None:
         await serializer.asave(owner=self.request.user)
 
-    @action(detail=False, permission_classes=[IsAuthenticated])
+    @action(detail=False, permission_classes=[IsAuthenticated], name="My notes")
     async def mine(self, request: Request) -> Response:
         """The signed-in user's own notes, newest first, paginated like the list."""
         queryset = await self.afilter_queryset(self.get_queryset().filter(owner=request.user))

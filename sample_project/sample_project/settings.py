@@ -98,6 +98,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 10,
+    # The browsable API shows docstrings as paragraphs, with ``literals`` as code.
+    "VIEW_DESCRIPTION_FUNCTION": "api.descriptions.view_description",
 }
 
 LOGGING = {
