@@ -8,6 +8,10 @@ extra). Names follow DRF and adrf, so moving over is an import change::
 
 from __future__ import annotations
 
+# DRF's own routers: this package's viewsets answer to DRF's action names. adrf's
+# routers, which route to its `alist`-style names, are in async_handler.drf.routers.
+from rest_framework.routers import DefaultRouter, SimpleRouter
+
 from .decorators import (
     action,
     api_view,
@@ -36,8 +40,8 @@ from .mixins import (
     RetrieveModelMixin,
     UpdateModelMixin,
 )
+from .permissions import AsyncBasePermission
 from .requests import AsyncRequest
-from .routers import DefaultRouter, SimpleRouter
 from .serializers import (
     BaseSerializer,
     HyperlinkedModelSerializer,
@@ -57,7 +61,8 @@ from .viewsets import (
 )
 
 __all__ = [
-    "APIView", "AsyncRequest", "BaseSerializer", "CreateAPIView", "CreateModelMixin",
+    "APIView", "AsyncBasePermission", "AsyncRequest", "BaseSerializer", "CreateAPIView",
+    "CreateModelMixin",
     "DefaultRouter", "DestroyAPIView", "DestroyModelMixin", "GenericAPIView", "GenericViewSet",
     "HyperlinkedModelSerializer", "ListAPIView", "ListCreateAPIView", "ListModelMixin",
     "ListSerializer", "ModelSerializer", "ModelViewSet", "ReadOnlyModelViewSet",

@@ -19,6 +19,9 @@ from rest_framework.response import Response
 from ._util import call, overrides
 from .serializers import adata, ais_valid, asave
 
+# adrf's name for `await adata(serializer)`: `.adata` if it has one, else `.data` in a hop.
+get_data = adata
+
 
 async def _request_data(request: Any) -> Any:
     adata_ = getattr(request, "adata", None)

@@ -1,17 +1,14 @@
-"""Evaluate DRF permissions, async or sync, including `&`, `|` and `~` compositions.
+"""Permission classes: DRF's own, and adrf's async base class and operators.
 
-DRF's AND/OR/NOT call their operands' methods synchronously, so an operand with an
-`async def has_permission` yields a coroutine, which is truthy: the check would pass
-without running (adrf issue #82). Here composition trees are walked by hand: async
-leaves are awaited, sync subtrees run off the loop in one hop with DRF's own
-semantics, and pure built-in leaves run inline.
+`AsyncBasePermission` subclasses define `async def has_permission` (and
+`has_object_permission`) and combine with `&`, `|` and `~` into `AAND`, `AOR` and
+`ANOT` (operators.py). The views never trust an operator's own answer: they walk
+compositions leaf by leaf (evaluation.py), so a sync DRF operator over an async
+permission, which DRF itself would pass unchecked (adrf issue #82), is checked too.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from rest_framework import permissions as drf_permissions
 from rest_framework.permissions import (  # noqa: F401  (re-exported for convenience)
     AND,
     NOT,
@@ -27,82 +24,35 @@ from rest_framework.permissions import (  # noqa: F401  (re-exported for conveni
     IsAuthenticatedOrReadOnly,
 )
 
-from ._util import is_async, run_sync
-from .plan import Kind
-
-HAS_PERMISSION = "has_permission"
-HAS_OBJECT_PERMISSION = "has_object_permission"
-
-# Built-ins whose has_permission only reads request.method and attributes of the
-# already-authenticated request.user: no I/O, so no thread hop. Exact types only,
-# since a subclass may add I/O.
-_PURE_HAS_PERMISSION = frozenset(
-    {AllowAny, IsAuthenticated, IsAdminUser, IsAuthenticatedOrReadOnly}
+from .evaluation import (  # noqa: F401  (used by policies.py)
+    HAS_OBJECT_PERMISSION,
+    HAS_PERMISSION,
+    aevaluate,
+    evaluate,
+    kind_of,
+)
+from .operators import (
+    AAND,
+    ANOT,
+    AOR,
+    AsyncBasePermission,
+    AsyncBasePermissionMetaClass,
+    AsyncLogicOperatorMixin,
+    AsyncOperandHolder,
+    AsyncOperandHolderMixin,
+    AsyncSingleLogicOperatorMixin,
+    AsyncSingleOperandHolder,
+    is_async_perm_operator,
+    is_perm_operator,
+    try_convert_operator,
 )
 
-
-def _operands(permission: Any) -> tuple[Any, ...] | None:
-    if isinstance(permission, (drf_permissions.AND, drf_permissions.OR)):
-        return (permission.op1, permission.op2)
-    if isinstance(permission, drf_permissions.NOT):
-        return (permission.op1,)
-    return None
-
-
-def _leaf_kind(permission: Any, method: str) -> Kind:
-    fn = getattr(permission, method)
-    if is_async(fn):
-        return Kind.ASYNC
-    if method == HAS_PERMISSION and type(permission) in _PURE_HAS_PERMISSION:
-        return Kind.INLINE
-    if method == HAS_OBJECT_PERMISSION and (
-        getattr(type(permission), method, None) is BasePermission.has_object_permission
-    ):
-        return Kind.INLINE  # BasePermission's default just returns True.
-    return Kind.SYNC
-
-
-def kind_of(permission: Any, method: str) -> Kind:
-    """ASYNC if any leaf is async, else SYNC if any leaf may block, else INLINE."""
-    operands = _operands(permission)
-    if operands is None:
-        return _leaf_kind(permission, method)
-    # OR's object check also consults its operands' has_permission.
-    methods = (HAS_PERMISSION, method) if isinstance(permission, drf_permissions.OR) else (method,)
-    kinds = {kind_of(op, m) for op in operands for m in methods}
-    for kind in (Kind.ASYNC, Kind.SYNC):
-        if kind in kinds:
-            return kind
-    return Kind.INLINE
-
-
-def _args(request: Any, view: Any, obj: Any, method: str) -> tuple[Any, ...]:
-    return (request, view) if method == HAS_PERMISSION else (request, view, obj)
-
-
-async def aevaluate(permission: Any, method: str, request: Any, view: Any, obj: Any = None) -> bool:
-    """Evaluate one permission (or composition) on the loop, hopping only for sync parts."""
-    kind = kind_of(permission, method)
-    if kind is Kind.INLINE:
-        return bool(getattr(permission, method)(*_args(request, view, obj, method)))
-    if kind is Kind.SYNC:
-        return bool(await run_sync(getattr(permission, method), *_args(request, view, obj, method)))
-    operands = _operands(permission)
-    if operands is None:
-        return bool(await getattr(permission, method)(*_args(request, view, obj, method)))
-    if isinstance(permission, drf_permissions.NOT):
-        return not await aevaluate(operands[0], method, request, view, obj)
-    if isinstance(permission, drf_permissions.AND):
-        return await aevaluate(operands[0], method, request, view, obj) and await aevaluate(
-            operands[1], method, request, view, obj
-        )
-    for operand in operands:  # OR
-        # DRF's semantics since 3.14: an operand grants object access only if it
-        # also grants view access (encode/django-rest-framework#6402).
-        if method == HAS_OBJECT_PERMISSION and not await aevaluate(
-            operand, HAS_PERMISSION, request, view
-        ):
-            continue
-        if await aevaluate(operand, method, request, view, obj):
-            return True
-    return False
+__all__ = [
+    "AAND", "AND", "ANOT", "AOR", "NOT", "OR", "SAFE_METHODS", "AllowAny",
+    "AsyncBasePermission", "AsyncBasePermissionMetaClass", "AsyncLogicOperatorMixin",
+    "AsyncOperandHolder", "AsyncOperandHolderMixin", "AsyncSingleLogicOperatorMixin",
+    "AsyncSingleOperandHolder", "BasePermission", "DjangoModelPermissions",
+    "DjangoModelPermissionsOrAnonReadOnly", "DjangoObjectPermissions", "IsAdminUser",
+    "IsAuthenticated", "IsAuthenticatedOrReadOnly", "aevaluate", "evaluate",
+    "is_async_perm_operator", "is_perm_operator", "try_convert_operator",
+]

@@ -81,9 +81,7 @@ def _deny(view: Any, request: Any, permission: Any) -> None:
 
 
 def _check_sync(view: Any, request: Any, permission: Any, method: str, obj: Any) -> None:
-    # No async leaf anywhere in the tree, so DRF's own AND/OR/NOT evaluate it.
-    args = (request, view) if method == perms.HAS_PERMISSION else (request, view, obj)
-    if not getattr(permission, method)(*args):
+    if not perms.evaluate(permission, method, request, view, obj):
         _deny(view, request, permission)
 
 
@@ -93,9 +91,9 @@ async def _check_async(view: Any, request: Any, permission: Any, method: str, ob
 
 
 def _plan_permission_method(
-    plan: Plan, view: Any, request: Any, method: str, obj: Any = None
+    plan: Plan, view: Any, request: Any, method: str, obj: Any, permissions: Any
 ) -> None:
-    for permission in view.get_permissions():
+    for permission in view.get_permissions() if permissions is None else permissions:
         kind = perms.kind_of(permission, method)
         if kind is Kind.ASYNC:
             plan.add_async(partial(_check_async, view, request, permission, method, obj))
@@ -103,12 +101,15 @@ def _plan_permission_method(
             plan.add(kind, partial(_check_sync, view, request, permission, method, obj))
 
 
-def plan_permissions(plan: Plan, view: Any, request: Any) -> None:
-    _plan_permission_method(plan, view, request, perms.HAS_PERMISSION)
+def plan_permissions(plan: Plan, view: Any, request: Any, permissions: Any = None) -> None:
+    """Check `permissions` (by default the view's) in order; the first refusal raises."""
+    _plan_permission_method(plan, view, request, perms.HAS_PERMISSION, None, permissions)
 
 
-def plan_object_permissions(plan: Plan, view: Any, request: Any, obj: Any) -> None:
-    _plan_permission_method(plan, view, request, perms.HAS_OBJECT_PERMISSION, obj)
+def plan_object_permissions(
+    plan: Plan, view: Any, request: Any, obj: Any, permissions: Any = None
+) -> None:
+    _plan_permission_method(plan, view, request, perms.HAS_OBJECT_PERMISSION, obj, permissions)
 
 
 def _throttle_sync(view: Any, request: Any, throttle: Any, waits: list[Any]) -> None:
@@ -129,11 +130,18 @@ def _raise_if_throttled(view: Any, request: Any, waits: list[Any]) -> None:
         view.throttled(request, max((w for w in waits if w is not None), default=None))
 
 
-def plan_throttles(plan: Plan, view: Any, request: Any) -> None:
-    waits: list[Any] = []
-    for throttle in view.get_throttles():
+def plan_throttle_waits(
+    plan: Plan, view: Any, request: Any, throttles: Any, waits: list[Any]
+) -> None:
+    """Consult every throttle; each refusal appends its `wait()` to `waits`."""
+    for throttle in throttles:
         if is_async(throttle.allow_request):
             plan.add_async(partial(_throttle_async, view, request, throttle, waits))
         else:
             plan.add(Kind.SYNC, partial(_throttle_sync, view, request, throttle, waits))
+
+
+def plan_throttles(plan: Plan, view: Any, request: Any) -> None:
+    waits: list[Any] = []
+    plan_throttle_waits(plan, view, request, view.get_throttles(), waits)
     plan.add(Kind.INLINE, partial(_raise_if_throttled, view, request, waits))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework import exceptions
-from rest_framework.request import Empty, Request
+from rest_framework.request import Empty, Request, wrap_attributeerrors  # noqa: F401
 
 from ._util import LazyAwaitable, call_blocking, run_sync
 from .plan import Plan

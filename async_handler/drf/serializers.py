@@ -10,6 +10,7 @@ methods) are awaited on the loop instead; a user's sync `save()`, `create()`,
 
 from __future__ import annotations
 
+import inspect
 from functools import partial
 from typing import Any
 
@@ -26,6 +27,15 @@ from rest_framework.relations import (  # noqa: F401
     SlugRelatedField,
     StringRelatedField,
 )
+from rest_framework.serializers import (  # noqa: F401  (adrf's module has these names)
+    LIST_SERIALIZER_KWARGS,
+    raise_errors_on_nested_writes,
+)
+from rest_framework.serializers import BaseSerializer as DRFBaseSerializer  # noqa: F401
+from rest_framework.serializers import ListSerializer as DRFListSerializer  # noqa: F401
+from rest_framework.serializers import ModelSerializer as DRFModelSerializer  # noqa: F401
+from rest_framework.serializers import Serializer as DRFSerializer  # noqa: F401
+from rest_framework.utils.serializer_helpers import ReturnDict, ReturnList  # noqa: F401
 
 from ._util import LazyAwaitable, is_async, overrides, run_sync
 
@@ -67,6 +77,13 @@ class AsyncSerializerMixin:
     @default_ato_representation
     async def ato_representation(self, instance: Any) -> Any:
         return await represent(self, instance)
+
+    async def aget_attribute(self, instance: Any) -> Any:
+        """As a nested field: `get_attribute(instance)` in one hop (the path may query),
+        then awaited if it is awaitable, as an `async` property's value is."""
+        s: Any = self
+        value = await run_sync(s.get_attribute, instance)
+        return await value if inspect.isawaitable(value) else value
 
     async def ais_valid(self, *, raise_exception: bool = False) -> bool:
         """`is_valid()` in one hop: validators and related-field lookups may query."""

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings  # noqa: F401  (adrf's module has these names)
 from django.test.client import AsyncClient, AsyncClientHandler, AsyncRequestFactory
+from django.test.client import AsyncClient as DjangoAsyncClient  # noqa: F401
+from django.test.client import AsyncRequestFactory as DjangoAsyncRequestFactory  # noqa: F401
+from django.utils.encoding import force_bytes  # noqa: F401
+from django.utils.http import urlencode  # noqa: F401
 from rest_framework.settings import api_settings
 from rest_framework.test import APIRequestFactory, force_authenticate
 
@@ -72,7 +77,9 @@ class AsyncAPIRequestFactory(AsyncRequestFactory):
         return request
 
 
-class _ForceAuthHandler(AsyncClientHandler):
+class AsyncForceAuthClientHandler(AsyncClientHandler):
+    """Django's AsyncClientHandler, authenticating each request as `force_authenticate` set."""
+
     force_user: Any = None
     force_token: Any = None
 
@@ -86,7 +93,7 @@ class AsyncAPIClient(AsyncAPIRequestFactory, AsyncClient):  # type: ignore[misc]
 
     def __init__(self, enforce_csrf_checks: bool = False, **defaults: Any) -> None:
         super().__init__(**defaults)
-        self._auth = _ForceAuthHandler(enforce_csrf_checks)
+        self._auth = AsyncForceAuthClientHandler(enforce_csrf_checks)
         self.handler = self._auth
         self._credentials: dict[str, str] = {}
 

@@ -14,16 +14,21 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponseBase
 from django.utils.functional import classproperty
+from rest_framework.permissions import BasePermission  # noqa: F401  (adrf's re-exports)
 from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request  # noqa: F401
+from rest_framework.throttling import BaseThrottle  # noqa: F401
 from rest_framework.views import APIView as DRFAPIView
 
 from ..inline import INLINE_RENDERERS
 from ._util import LazyAwaitable, call, is_async, on_event_loop, overrides, run_sync
+from .permissions import try_convert_operator  # noqa: F401  (adrf's re-export)
 from .plan import Kind, Plan
 from .policies import (
     plan_authentication,
     plan_object_permissions,
     plan_permissions,
+    plan_throttle_waits,
     plan_throttles,
 )
 from .requests import AsyncRequest
@@ -172,13 +177,48 @@ class APIView(DRFAPIView):
         plan_throttles(plan, self, request)
         plan.run_blocking()
 
-    def _permission_plan(self, request: Any, obj: Any = None, *, objects: bool = False) -> Plan:
+    def _permission_plan(
+        self, request: Any, obj: Any = None, *, objects: bool = False, permissions: Any = None
+    ) -> Plan:
         plan = Plan()
         if objects:
-            plan_object_permissions(plan, self, request, obj)
+            plan_object_permissions(plan, self, request, obj, permissions)
         else:
-            plan_permissions(plan, self, request)
+            plan_permissions(plan, self, request, permissions)
         return plan
+
+    # adrf's names for checking a given list of policy instances. Either kind may be
+    # passed to either method: async ones are awaited, sync ones run off the loop.
+
+    async def check_async_permissions(self, request: Any, permissions: Any) -> None:
+        await self._permission_plan(request, permissions=permissions).run()
+
+    def check_sync_permissions(self, request: Any, permissions: Any) -> None:
+        self._permission_plan(request, permissions=permissions).run_blocking()
+
+    async def check_async_object_permissions(
+        self, request: Any, permissions: Any, obj: Any
+    ) -> None:
+        await self._permission_plan(request, obj, objects=True, permissions=permissions).run()
+
+    def check_sync_object_permissions(self, request: Any, permissions: Any, obj: Any) -> None:
+        plan = self._permission_plan(request, obj, objects=True, permissions=permissions)
+        plan.run_blocking()
+
+    async def check_async_throttles(self, request: Any, throttles: Any) -> list[Any]:
+        """Consult every throttle; the waits of those that refused (adrf's name)."""
+        waits: list[Any] = []
+        plan = Plan()
+        plan_throttle_waits(plan, self, request, throttles, waits)
+        await plan.run()
+        return waits
+
+    def check_sync_throttles(self, request: Any, throttles: Any) -> list[Any]:
+        waits: list[Any] = []
+        plan = Plan()
+        plan_throttle_waits(plan, self, request, throttles, waits)
+        plan.run_blocking()
+        return waits
 
     def _pending_check(self, factory: Any) -> LazyAwaitable:
         check = LazyAwaitable(factory)

@@ -13,11 +13,14 @@ from functools import update_wrapper
 from typing import Any
 
 from django.utils.decorators import classonlymethod
+from django.utils.functional import classproperty  # noqa: F401  (adrf's re-exports)
 from rest_framework import viewsets as drf_viewsets
+from rest_framework.viewsets import ViewSetMixin as DRFViewSetMixin  # noqa: F401
 
 from . import mixins
 from ._util import is_async
 from .generics import GenericAPIView
+from .utils import getmembers  # noqa: F401
 from .views import APIView
 
 __all__ = ["GenericViewSet", "ModelViewSet", "ReadOnlyModelViewSet", "ViewSet", "ViewSetMixin"]
