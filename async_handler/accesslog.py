@@ -1,12 +1,20 @@
-"""gunicorn's access log for aiohttp: the same access_log_format atoms, the same logger."""
+"""gunicorn's logging for aiohttp: the access log, statsd's request metrics, the error log.
+
+Each request goes to gunicorn's Logger.access as gthread sends it: through
+the access log's format atoms, and through any logger class that does more
+with it, such as gunicorn's own statsd instrumentation (`--statsd-host`).
+async_handler's own log lines take gunicorn's error log format.
+"""
 
 from __future__ import annotations
 
 import datetime
+import logging
 from typing import Any
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
+from gunicorn.glogging import Logger
 
 from .request import ENVIRON_KEY
 from .server import BODY_BYTES_KEY, BodyBytes
@@ -53,3 +61,39 @@ def access_logger_class(glog: Any) -> type[AbstractAccessLogger]:
             glog.access(resp, _Req(request), environ, datetime.timedelta(seconds=time))
 
     return GunicornAccessLogger
+
+
+def access_log_on(cfg: Any) -> bool:
+    """Whether gunicorn writes an access log with this configuration."""
+    return bool(cfg.accesslog or cfg.logconfig or getattr(cfg, "logconfig_dict", None)
+                or getattr(cfg, "logconfig_json", None)
+                or (cfg.syslog and not cfg.disable_redirect_access_to_syslog))
+
+
+def access_options(glog: Any, cfg: Any) -> dict[str, Any]:
+    """aiohttp server options that hand each request to gunicorn's `glog.access`.
+
+    Only when it does something: an access log is written, or the logger class
+    overrides access(), as gunicorn's Statsd does to count requests.
+    """
+    logging_on = access_log_on(cfg)
+    if not logging_on and getattr(type(glog), "access", None) is Logger.access:
+        return {}
+    # count_body_bytes costs a callback per write: only %(b)s in the log needs it.
+    return {"access_log_class": access_logger_class(glog), "access_log": glog.access_log,
+            "count_body_bytes": logging_on}
+
+
+def route_package_logs(glog: Any) -> None:
+    """Send the async_handler logger's lines to gunicorn's error log, in its format.
+
+    Only when nothing else would print them: Django's LOGGING may give the
+    logger (or the root logger) handlers of its own, and those stay in charge.
+    """
+    ours, error_log = logging.getLogger("async_handler"), getattr(glog, "error_log", None)
+    if error_log is None or ours.hasHandlers():
+        return
+    for handler in error_log.handlers:
+        ours.addHandler(handler)
+    if ours.level == logging.NOTSET:
+        ours.setLevel(error_log.level)

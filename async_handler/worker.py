@@ -17,11 +17,12 @@ import traceback
 from types import FrameType
 from typing import Any, Callable
 
-from gunicorn.arbiter import Arbiter
 from gunicorn.workers import base
 
-from .accesslog import access_logger_class
+from . import boot
+from .accesslog import access_options, route_package_logs
 from .listeners import Listeners, connection_cap
+from .metrics import WorkerMetrics
 from .request import RequestOptions
 from .server import DjangoServer
 from .serverhooks import hooks_in_use, with_hooks
@@ -77,60 +78,17 @@ class AiohttpWorker(base.Worker):
         self._quick = False
 
     def init_process(self) -> None:
-        self._check_parser()
+        boot.check_parser(self.log)
         self.loop = self.loop_factory()
         asyncio.set_event_loop(self.loop)
         super().init_process()
 
-    def _check_parser(self) -> None:
-        """Warn loudly when aiohttp runs its pure-Python HTTP parser instead of llhttp.
-
-        That parser has had request smuggling bugs llhttp did not share
-        (CVE-2024-52304: LF in chunk extensions; CVE-2025-53643: trailers); it runs under
-        AIOHTTP_NO_EXTENSIONS=1 or without a binary wheel for this platform.
-        """
-        from aiohttp import http_parser
-
-        if getattr(http_parser, "HttpRequestParserC", None) is http_parser.HttpRequestParser:
-            return
-        why = ("AIOHTTP_NO_EXTENSIONS is set" if os.environ.get("AIOHTTP_NO_EXTENSIONS")
-               else "its C extension is not installed")
-        self.log.warning(
-            "SECURITY: aiohttp is parsing HTTP with its pure-Python parser because %s. "
-            "It is slower and has had request smuggling vulnerabilities the C parser "
-            "(llhttp) did not; install aiohttp's binary wheel and unset "
-            "AIOHTTP_NO_EXTENSIONS.", why)
-
     def load_wsgi(self) -> None:
         super().load_wsgi()
-        from django.core.handlers.wsgi import WSGIHandler
-
-        from .handler import AsyncDjangoApplication
-
-        if not isinstance(self.wsgi, AsyncDjangoApplication):
-            if not isinstance(self.wsgi, WSGIHandler):
-                self.log.error(
-                    "AiohttpWorker serves Django projects only: the application must be "
-                    "async_handler.get_async_application() itself, not wrapped, got %r. "
-                    "WSGI wrappers such as WhiteNoise(application) have middleware forms "
-                    "to use instead.", self.wsgi)
-                # The arbiter stops on this code instead of respawning forever.
-                sys.exit(Arbiter.WORKER_BOOT_ERROR)
-            self.log.warning(
-                "%s is Django's plain WSGIHandler; serving it with AsyncDjangoApplication. "
-                "Use async_handler.get_async_application() in your wsgi.py.",
-                self.cfg.wsgi_app or "the application")
-            self.wsgi = AsyncDjangoApplication()
-        self._log_checks()
-
-    def _log_checks(self) -> None:
-        """Run async_handler's system checks, which manage.py check cannot run for a server."""
-        from .checks import run_worker_checks
-
+        route_package_logs(self.log)
+        self.wsgi = boot.served_application(self.wsgi, self.log, self.cfg.wsgi_app)
         threads = self.cfg.threads if self.cfg.threads > 1 else None
-        for message in run_worker_checks(threads=threads, workers=self.cfg.workers):
-            log = self.log.error if message.is_serious() else self.log.warning
-            log("%s", message)
+        boot.run_checks(self.log, threads, self.cfg.workers)
 
     def init_signals(self) -> None:
         assert self.loop is not None
@@ -187,11 +145,7 @@ class AiohttpWorker(base.Worker):
             "access_log": None,
             "on_request": self._request_started,
         }
-        if (cfg.accesslog or cfg.logconfig or getattr(cfg, "logconfig_dict", None)
-                or (cfg.syslog and not cfg.disable_redirect_access_to_syslog)):
-            options["access_log_class"] = access_logger_class(self.log)
-            options["access_log"] = self.log.access_log
-            options["count_body_bytes"] = True
+        options.update(access_options(self.log, cfg))
         return options
 
     def request_options(self) -> RequestOptions:
@@ -245,6 +199,8 @@ class AiohttpWorker(base.Worker):
         await listeners.start()
         server.on_connections = connection_cap(self.cfg.worker_connections, listeners)
         heartbeat = asyncio.ensure_future(self._heartbeat())
+        metrics = WorkerMetrics(app, server)
+        metrics.start(getattr(self.log, "gauge", None))
         try:
             if self.alive:
                 await self._stop.wait()
@@ -255,6 +211,7 @@ class AiohttpWorker(base.Worker):
                 await server.drain(grace, self.drain_linger)
             finally:
                 heartbeat.cancel()
+                metrics.stop()
                 await app.shutdown()
 
     async def _heartbeat(self) -> None:
