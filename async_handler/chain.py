@@ -15,9 +15,10 @@ outside it see the error response.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
-from asgiref.sync import async_to_sync, iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import AsyncToSync, async_to_sync, iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, MiddlewareNotUsed
 from django.core.handlers.exception import response_for_exception
@@ -25,6 +26,7 @@ from django.utils.deprecation import MiddlewareMixin
 from django.utils.module_loading import import_string
 
 from .inline import Hook, Rules
+from .threads import PoolThread
 
 if TYPE_CHECKING:
     from .handler import AsyncDjangoApplication
@@ -160,9 +162,49 @@ def _wrap_nesting(handler: AsyncDjangoApplication, instance: Any) -> AsyncGetRes
             return response_for_exception(request, exc)
 
     async def call_in_thread(request: Any) -> Any:
-        return await handler.run_sync(call_sync, request)
+        return await handler.run_parked(call_sync, request)
 
     return call_in_thread
+
+
+def _parking(inner: AsyncGetResponse) -> Callable[[Any], Any]:
+    """get_response for a sync-only middleware: block its thread on the loop, parked.
+
+    Django's semantics need the middleware's thread blocked for the whole
+    downstream chain, so that its code after get_response runs in the same
+    frame. A parked thread is not counted as running, so it never takes a
+    thread that sync views compute on (see threads/pool.py).
+
+    Where the middleware runs on a parked thread with no transaction open on
+    it, the chain below borrows pool threads as any request does, so it holds
+    no thread while it awaits. Otherwise (an open transaction, or
+    THREAD_PER_REQUEST) its sync calls come back to this thread, as under
+    asgiref, so that they see that state.
+    """
+    bridge = async_to_sync(inner)
+
+    async def detached(request: Any) -> Any:
+        # Only this task's context: the thread blocked below gets no calls.
+        AsyncToSync.executors.current = None
+        return await inner(request)
+
+    detached_bridge = async_to_sync(markcoroutinefunction(detached))
+
+    def get_response(request: Any) -> Any:
+        thread = threading.current_thread()
+        if not isinstance(thread, PoolThread):
+            return bridge(request)
+        if thread.parker:
+            if thread.pool._must_stay():
+                return bridge(request)
+            return detached_bridge(request)
+        thread.pool.park(thread)
+        try:
+            return bridge(request)
+        finally:
+            thread.pool.unpark(thread)
+
+    return get_response
 
 
 class Chain:
@@ -173,6 +215,7 @@ class Chain:
         self.view_hooks: list[Hook] = []
         self.template_hooks: list[Hook] = []
         self.exception_middleware: list[Callable[..., Any]] = []
+        self.wrapping: list[str] = []  # sync-only middleware that blocks a thread per request
         inner: AsyncGetResponse = core
         pending: list[Layer] = []
         for path in reversed(list(settings.MIDDLEWARE)):
@@ -183,7 +226,8 @@ class Chain:
             get_response = inner
             if not hook_style and not getattr(middleware, "async_capable", False):
                 # A sync-only middleware calls its get_response from its thread.
-                get_response = async_to_sync(inner)
+                get_response = _parking(inner)
+                self.wrapping.append(path)
             try:
                 instance = middleware(get_response)
             except MiddlewareNotUsed as exc:

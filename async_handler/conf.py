@@ -14,6 +14,12 @@ DEFAULTS: dict[str, Any] = {
     # the taken ones mostly wait rather than compute (see tuner.py). False: all
     # THREADS may be taken at once, as with gthread.
     "ADAPTIVE_THREADS": True,
+    # True: a request keeps the pool thread of its first sync call until it
+    # ends, so thread-local state set in one sync call is seen by the next (as
+    # under Django's ASGIHandler), at the cost of a thread per in-flight
+    # request. False: a thread is held only while a call runs or a
+    # transaction opened in sync code is still open.
+    "THREAD_PER_REQUEST": False,
     # Largest request body the server accepts at all (413 past it); None for no cap.
     # Django's DATA_UPLOAD_MAX_MEMORY_SIZE still applies to non-multipart bodies.
     "MAX_BODY_SIZE": 1024 * 1024 * 1024,

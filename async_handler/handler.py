@@ -3,8 +3,8 @@
 Called as `app(environ, start_response)` it is Django's WSGIHandler, so a
 plain WSGI server keeps working. Called as `app(aiohttp_request)` it returns
 a coroutine that runs the full middleware chain on the event loop, awaits
-async views there, and sends sync work to a bounded pool of threads, one
-thread per request (see pool.py).
+async views there, and sends sync work to a bounded pool of threads that a
+request holds only while a sync call of it runs (see threads/pool.py).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from typing import Any, Callable
 
 from aiohttp import web
 from asgiref.sync import (
+    AsyncToSync,
+    SyncToAsync,
     ThreadSensitiveContext,
     async_to_sync,
     iscoroutinefunction,
@@ -34,9 +36,9 @@ from django.utils.log import log_response
 from . import client, conf, hop, lifecycle
 from .body import BodyTimeout, BodyTooLarge, read_body
 from .chain import Chain
-from .pool import PinnedExecutor, ThreadPool
 from .request import ENVIRON_KEY, BadRequest, RequestOptions, build_environ
 from .response import send_response
+from .threads import RequestExecutor, ThreadPool
 from .view import ViewRunner
 from .watchdog import LoopWatchdog
 
@@ -44,23 +46,23 @@ logger = logging.getLogger("async_handler")
 
 
 class RequestScope:
-    """A request's ThreadSensitiveContext over its pinned executor, released on exit.
+    """A request's ThreadSensitiveContext over its executor, ended on exit.
 
     A plain class rather than an asynccontextmanager: it is entered once per request.
     """
 
     __slots__ = ("executor", "_context")
 
-    def __init__(self, executor: PinnedExecutor) -> None:
+    def __init__(self, executor: RequestExecutor) -> None:
         self.executor = executor
         self._context = ThreadSensitiveContext(executor=executor)
 
-    async def __aenter__(self) -> PinnedExecutor:
+    async def __aenter__(self) -> RequestExecutor:
         await self._context.__aenter__()
         return self.executor
 
     async def __aexit__(self, *exc: object) -> None:
-        # Neither step awaits anything, so a cancelled request still releases its thread.
+        # Neither step awaits anything, so a cancelled request still gives back its thread.
         await self._context.__aexit__(None, None, None)
         self.executor.shutdown()
 
@@ -139,7 +141,11 @@ class AsyncDjangoApplication(WSGIHandler):
         self.pool = ThreadPool(int(size), on_bind=lifecycle.on_thread_bind,
                                on_release=lifecycle.on_thread_release,
                                on_rebind=lifecycle.on_thread_rebind,
+                               on_switch=lifecycle.on_thread_switch,
                                on_stop=lifecycle.on_thread_stop,
+                               on_parked_done=lifecycle.on_thread_stop,
+                               must_stay=lifecycle.thread_must_stay,
+                               sticky=bool(conf.get("THREAD_PER_REQUEST")),
                                floor=2 if conf.get("ADAPTIVE_THREADS") else None)
         runner = ViewRunner(self)
         self.chain = Chain(self, runner)
@@ -166,7 +172,7 @@ class AsyncDjangoApplication(WSGIHandler):
             await asyncio.get_running_loop().run_in_executor(None, pool.shutdown)
 
     async def _settle_idle_threads(self, interval: float = 1.0) -> None:
-        # Threads are handed back without being woken (see pool.py); this
+        # Threads are handed back without being woken (see threads/pool.py); this
         # pays their owed request_finished DB work, such as closing
         # connections under CONN_MAX_AGE = 0, within a second of going idle.
         while self.pool is not None:
@@ -177,6 +183,22 @@ class AsyncDjangoApplication(WSGIHandler):
     async def run_sync(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run sync `fn` on the current request's thread (see hop.py)."""
         return await hop.run_sync(fn, *args)
+
+    async def run_parked(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run sync `fn`, which will block on the loop, on a parked thread where it may.
+
+        It stays on the request's own thread, as under asgiref, while a thread
+        is held for the request (an open transaction), inside another such
+        call's thread, or with THREAD_PER_REQUEST.
+        """
+        pool = self.pool
+        if pool is None or pool.sticky or AsyncToSync.executors.current is not None:
+            return await hop.run_sync(fn, *args)
+        key = SyncToAsync.thread_sensitive_context.get(None)
+        executor = SyncToAsync.context_to_thread_executor.get(key) if key else None
+        if not isinstance(executor, RequestExecutor) or executor.held:
+            return await hop.run_sync(fn, *args)
+        return await hop.run_in(pool.parking, fn, *args)
 
     async def to_response(self, request: Any, exc: Exception) -> Any:
         """Django's exception-to-response mapping; it may render templates, so off the loop."""
@@ -198,7 +220,7 @@ class AsyncDjangoApplication(WSGIHandler):
         return response
 
     def request_scope(self) -> RequestScope:
-        """Pin the sync work done inside to one pool thread, taken only when first needed."""
+        """Run the sync work done inside as one request's: in order, on pool threads."""
         assert self.pool is not None, "call startup() before serving"
         return RequestScope(self.pool.executor())
 
@@ -218,7 +240,7 @@ class AsyncDjangoApplication(WSGIHandler):
             return await self._serve(areq, environ, executor)
 
     async def _serve(self, areq: web.BaseRequest, environ: dict[str, Any],
-                     executor: PinnedExecutor) -> web.StreamResponse:
+                     executor: RequestExecutor) -> web.StreamResponse:
         response = None
         try:
             too_large = None

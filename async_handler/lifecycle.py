@@ -141,6 +141,42 @@ def on_thread_rebind() -> None:
     on_thread_bind()
 
 
+def on_thread_switch() -> None:
+    """Runs on a pool thread before a request's first call while others that used it live.
+
+    request_started's health check, without closing a CONN_MAX_AGE = 0
+    connection that live requests may still use: that one closes once they
+    have all ended (on_thread_release).
+    """
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is None or conn.in_atomic_block:
+            continue
+        if conn.settings_dict["CONN_MAX_AGE"] != 0:
+            conn.close_if_unusable_or_obsolete()
+        elif conn.errors_occurred and not conn.is_usable():
+            conn.close()
+
+
+def thread_must_stay() -> bool:
+    """Runs on a pool thread after a request's calls: keep the thread while a transaction is open.
+
+    A transaction opened in sync code (transaction.atomic() entered in one
+    call and left in a later one, or autocommit turned off) lives on this
+    thread's connection, so the request's next calls must run here too.
+    Otherwise a connection from Django's pool (OPTIONS["pool"], 5.1+) goes
+    back to it now, so that threads do not hoard pooled connections.
+    """
+    stay = False
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is None:
+            continue
+        if conn.in_atomic_block or not conn.autocommit:
+            stay = True
+        elif conn.settings_dict["OPTIONS"].get("pool"):
+            conn.close()
+    return stay
+
+
 def on_thread_stop() -> None:
     connections.close_all()
 

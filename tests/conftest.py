@@ -63,6 +63,23 @@ def gunicorn_env() -> Iterator[dict[str, str]]:
            "ASYNC_HANDLER_TEST_DB": os.environ["ASYNC_HANDLER_TEST_DB"]}
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Any]:
+    """A throwaway PostgreSQL cluster (tests/services/postgres.py), stopped after the session."""
+    from tests.services import postgres as pg
+
+    if not pg.available():
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is missing: `make test` runs tests/services/ensure.sh")
+        pytest.skip("PostgreSQL's initdb is not installed (tests/services/ensure.sh installs it)")
+    server = pg.PostgresServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def drf_clean() -> Iterator[None]:
     """DRF tests' clean slate; the DRF modules use it through their pytestmark."""

@@ -7,8 +7,8 @@ import time
 from concurrent.futures import wait
 from typing import Callable
 
-from async_handler.pool import ThreadPool
-from async_handler.tuner import Tuner
+from async_handler.threads import ThreadPool
+from async_handler.threads.tuner import Tuner
 
 
 class Running:
@@ -75,10 +75,10 @@ def test_threads_that_wait_let_every_waiting_request_in() -> None:
         pool.shutdown(5)
 
 
-def test_requests_pinned_while_idle_do_not_block_others() -> None:
-    # As an async view that did one ORM call and now awaits the network holds
-    # its thread without using it.
-    pool = ThreadPool(4)
+def test_requests_held_while_idle_do_not_block_others() -> None:
+    # As a request whose transaction is open holds its thread while its async
+    # view awaits the network, without using it.
+    pool = ThreadPool(4, sticky=True)
     try:
         held = [pool.executor() for _ in range(2)]
         for ex in held:
@@ -112,7 +112,7 @@ class UntunedPool(ThreadPool):
 
 
 def test_threads_over_a_lowered_limit_are_not_handed_on() -> None:
-    pool = UntunedPool(4, floor=1)
+    pool = UntunedPool(4, floor=1, sticky=True)
     gate = threading.Event()
     try:
         pool.grow(1)
