@@ -10,13 +10,16 @@ it awaits, cost no CPU, and then more of them is exactly what is wanted.
 So the pool starts at `floor` threads and the tuner, while requests are
 waiting for one, raises the limit when the pool's threads together use less
 than a third of a CPU (GROW_BELOW), and lowers it again above 0.6 of one
-(SHRINK_ABOVE). It reads the threads' own CPU clocks, so the event loop's work
-does not count.
+(SHRINK_ABOVE). It reads the threads' own scheduler statistics, so the event
+loop's work does not count, and time a thread spent runnable but waiting for
+a CPU counts as computing: on a machine loaded by other processes, threads
+that compute are not mistaken for threads that wait.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from typing import TYPE_CHECKING, Callable, Iterable
@@ -30,6 +33,25 @@ GROW_BELOW = 0.3  # CPUs' worth used by the pool's threads
 SHRINK_ABOVE = 0.6
 SMOOTHING = 0.25
 IDLE_BELOW = 0.1  # so idle that every waiting request may have a thread at once
+
+
+def _schedstat(native_ids: Iterable[int | None]) -> float:
+    """Seconds the threads ran or sat runnable in the run queue (Linux's schedstat).
+
+    Time waiting for a CPU counts as wanting one: on a machine busy with other
+    processes, threads that compute still read as computing, not as idle.
+    """
+    used = 0
+    for native_id in native_ids:
+        if native_id is None:
+            continue
+        try:
+            with open(f"/proc/self/task/{native_id}/schedstat", "rb") as f:
+                ran, queued, _ = f.read().split()
+        except (OSError, ValueError):  # the thread has just ended
+            continue
+        used += int(ran) + int(queued)
+    return used / 1e9
 
 
 def _thread_clock() -> Callable[[Iterable[int | None]], float] | None:
@@ -59,6 +81,7 @@ class Tuner(threading.Thread):
         self.pool = pool
         self._wanted = threading.Event()
         self._stopped = False
+        self._schedstat = os.path.exists(f"/proc/self/task/{threading.get_native_id()}/schedstat")
         self._clock = _thread_clock()
         self.start()
 
@@ -72,10 +95,13 @@ class Tuner(threading.Thread):
         self.join(timeout)
 
     def cpu(self) -> float:
-        """CPU seconds used so far by the pool's threads (by the process, where unsupported)."""
+        """Seconds the pool's threads ran or waited for a CPU (CPU time where schedstat is absent)."""
+        workers = list(self.pool._workers)
+        if self._schedstat:
+            return _schedstat([w.native_id for w in workers])
         if self._clock is None:  # pragma: no cover
             return time.process_time()
-        return self._clock([w.ident for w in list(self.pool._workers)])
+        return self._clock([w.ident for w in workers])
 
     def adjust(self, share: float, bound: int, queued: int) -> None:
         """One decision, given the CPUs' worth the threads used since the last one."""
