@@ -9,6 +9,7 @@ sends them each second as statsd gauges named `async_handler.<name>`, under
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from typing import Any, Callable
 
@@ -79,18 +80,26 @@ class WorkerMetrics:
             "connections": getattr(self.server, "open_connections", 0),
         }
 
-    def start(self, gauge: Callable[[str, float], Any] | None, interval: float = 1.0) -> None:
-        """Measure from now on, and send each number to `gauge` every `interval` seconds."""
+    def start(self, gauge: Callable[[str, float], Any] | None, interval: float = 1.0,
+              sock: socket.socket | None = None) -> None:
+        """Measure from now on, and send each number to `gauge` every `interval` seconds.
+
+        `sock` is the statsd logger's socket: while it reports the statsd server
+        unreachable the gauges wait, rather than log an error every second.
+        """
         global _current
         _current = self
         self.probe.start(asyncio.get_running_loop())
         if gauge is not None:
-            self._reporter = asyncio.ensure_future(self._report(gauge, interval))
+            self._reporter = asyncio.ensure_future(self._report(gauge, interval, sock))
 
-    async def _report(self, gauge: Callable[[str, float], Any], interval: float) -> None:
+    async def _report(self, gauge: Callable[[str, float], Any], interval: float,
+                      sock: socket.socket | None) -> None:
         while True:
             await asyncio.sleep(interval)
             for name, value in self.snapshot().items():
+                if _refused(sock):
+                    break
                 gauge(f"async_handler.{name}", value)
 
     def stop(self) -> None:
@@ -101,6 +110,16 @@ class WorkerMetrics:
         if self._reporter is not None:
             self._reporter.cancel()
             self._reporter = None
+
+
+def _refused(sock: socket.socket | None) -> bool:
+    """Whether a datagram sent on `sock` came back refused (reading the error clears it)."""
+    if sock is None:
+        return False
+    try:
+        return sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) != 0
+    except OSError:
+        return False
 
 
 _current: WorkerMetrics | None = None

@@ -200,7 +200,7 @@ class AiohttpWorker(base.Worker):
         server.on_connections = connection_cap(self.cfg.worker_connections, listeners)
         heartbeat = asyncio.ensure_future(self._heartbeat())
         metrics = WorkerMetrics(app, server)
-        metrics.start(getattr(self.log, "gauge", None))
+        metrics.start(getattr(self.log, "gauge", None), sock=getattr(self.log, "sock", None))
         try:
             if self.alive:
                 await self._stop.wait()

@@ -28,9 +28,9 @@ ENV = {"DJANGO_SETTINGS_MODULE": "tests.env_settings",
 class StatsdListener:
     """A UDP socket on 127.0.0.1 that keeps every datagram gunicorn sends it."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind((host, port))
         self.sock.setblocking(False)
         self.address = f"127.0.0.1:{self.sock.getsockname()[1]}"
         self.lines: list[str] = []
@@ -112,6 +112,23 @@ def test_worker_gauges_and_snapshot_under_load(statsd: StatsdListener, tmp_path:
         poll(lambda: any(float(m.group(1)) >= 400 for line in statsd.received()
                          if (m := re.fullmatch(r"shop\.async_handler\.loop\.lag_ms:([\d.]+)\|g",
                                                line))), 20, "a lag of 400 ms or more")
+
+
+def test_gauges_wait_quietly_while_statsd_is_down(statsd: StatsdListener) -> None:
+    """No error line a second while nothing listens; the gauges resume when it is back."""
+    host, port = statsd.address.split(":")
+    with Gunicorn("--statsd-host", statsd.address, env=ENV) as g:
+        g.wait_ready()
+        statsd.wait_for(r"async_handler\.connections:\d+\|g", "a gauge")
+        statsd.close()
+        time.sleep(3)  # the stimulus: three reports' time with the statsd server down
+        assert "Error sending message to statsd" not in g.output(), g.output()
+        back = StatsdListener(host, int(port))
+        try:
+            back.wait_for(r"async_handler\.connections:\d+\|g", "gauges again")
+        finally:
+            back.close()
+        assert "Error sending message to statsd" not in g.output(), g.output()
 
 
 async def test_lag_probe_sees_a_blocked_loop_at_once() -> None:
