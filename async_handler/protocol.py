@@ -2,9 +2,10 @@
 
 aiohttp answers every parse error with 400. gunicorn's limits promise 414
 for a long request line and 431 for too many or too large header fields,
-logged as a one-line warning rather than a traceback. Two framings llhttp
-lets through are refused here as gunicorn refuses them: HTTP/0.9 requests and
-Transfer-Encoding on HTTP/1.0 (RFC 9112 6.1: faulty framing).
+logged as a one-line warning rather than a traceback, and its error pages
+are its own: `HTTP/1.1` whatever the request said, three headers, a short
+HTML body. Lines are measured as gunicorn measures them and forbidden
+trailer fields refused by linescan.py, ahead of aiohttp's parser.
 
 A request head must arrive whole within `header_timeout` of its first byte
 (of the connection, for the first request): a client dripping header bytes
@@ -19,31 +20,81 @@ balancer's PROXY header (proxyproto.py), taken off before aiohttp parses.
 from __future__ import annotations
 
 import asyncio
+import html
 from typing import Any, Callable
 
 from aiohttp import web
 from aiohttp.http_exceptions import BadHttpMessage, HttpProcessingError, LineTooLong
-from aiohttp.web_protocol import RequestHandler
+from aiohttp.streams import EMPTY_PAYLOAD, StreamReader
+from aiohttp.web_protocol import RequestHandler, _ErrInfo
+from multidict import CIMultiDict
 
 from . import proxyproto
+from .linescan import LineScanner, Refusal
 from .proxyproto import ProxyInfo
 
 
 def _one_line(exc: BaseException) -> str:
-    # llhttp's messages carry the offending bytes and a caret on lines of their own.
-    return " ".join(str(exc).split())
+    # llhttp's messages carry the offending bytes and a caret on lines of their own;
+    # str() of aiohttp's errors would prefix them with "400, message:".
+    return " ".join(str(getattr(exc, "message", None) or exc).split())
 
 
-def reject(request: web.BaseRequest, status: int, reason: str, why: str) -> web.Response:
-    """A one-line warning, as gunicorn logs one, and an error response that closes."""
+def error_page(reason: str, message: str) -> bytes:
+    """The HTML body of gunicorn's error pages, `message` escaped."""
+    return (f"<html>\n  <head>\n    <title>{reason}</title>\n  </head>\n  <body>\n"
+            f"    <h1><p>{reason}</p></h1>\n    {html.escape(message)}\n  </body>\n"
+            "</html>\n").encode("latin-1", "replace")
+
+
+class ErrorPage(web.Response):
+    """An error response as gunicorn's sync worker writes one, byte for byte.
+
+    The status line says HTTP/1.1 whatever the request's version (aiohttp
+    would echo it, even `HTTP/2.0`), the head has exactly gunicorn's three
+    headers, and the body is sent for HEAD too; the connection then closes.
+    """
+
+    def __init__(self, status: int, reason: str, message: str) -> None:
+        self._page = error_page(reason, message)
+        super().__init__(status=status, reason=reason, body=self._page)
+        self.force_close()
+
+    async def _start(self, request: web.BaseRequest) -> Any:
+        self._must_be_empty_body = False  # gunicorn sends the page whatever the method
+        return await super()._start(request)
+
+    async def _write_headers(self) -> None:
+        writer = self._payload_writer
+        assert writer is not None
+        head = CIMultiDict([("Connection", "close"), ("Content-Type", "text/html"),
+                            ("Content-Length", str(len(self._page)))])
+        await writer.write_headers(f"HTTP/1.1 {self.status} {self.reason}", head)
+
+
+class Refused(BadHttpMessage):
+    """A request refused by linescan.py, with gunicorn's status, reason and wording."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.message)
+        self.refusal = refusal
+
+
+def reject(request: web.BaseRequest, status: int, reason: str, why: str,
+           page: str | None = None) -> web.Response:
+    """A one-line warning, as gunicorn logs one, and gunicorn's error page (saying
+    `page`, else `why`), closing."""
     request.protocol.logger.warning("Invalid request from ip=%s: %s", request.remote, why)
-    response = web.Response(status=status, reason=reason, text=f"{status} {reason}\n")
-    response.force_close()
-    return response
+    return ErrorPage(status, reason, why if page is None else page)
 
 
 class ProtocolHandler(RequestHandler):
-    line_limit: int = 8190
+    line_limit: int = 8190  # gunicorn's limits, as linescan.py applies them; 0: none
+    field_limit: int = 8190
+    parser_line_limit: int = 8190  # aiohttp's own, a backstop
+    _scanner: LineScanner | None = None
+    _refused = False  # linescan.py refused a request: the rest of the stream is dropped
+    _last_payload: StreamReader | None = None  # the body of the last request parsed
     header_timeout: float | None = None
     _head_timer: asyncio.TimerHandle | None = None
     _head_started = False  # bytes of a head that is not complete yet have arrived
@@ -56,6 +107,7 @@ class ProtocolHandler(RequestHandler):
         super().connection_made(transport)
         if self.proxy_mode != "off":
             self._proxy_buf = b""
+        self._scanner = LineScanner(self.line_limit, self.field_limit)
         self._arm_head_timer()
 
     def _take_proxy_header(self, data: bytes) -> bytes:
@@ -90,8 +142,17 @@ class ProtocolHandler(RequestHandler):
             data = self._take_proxy_header(data)
             if not data:
                 return
+        if self._refused:
+            return
+        refusal = self._scanner.feed(data) if self._scanner is not None and data else None
+        if refusal is not None:
+            data = data[:refusal.offset]  # the refused request never completes
         request, queued = self._current_request, len(self._messages)
         super().data_received(data)
+        if len(self._messages) > queued:
+            self._last_payload = self._messages[-1][1]
+        if refusal is not None:
+            self._refuse(refusal)
         if request is not None and len(self._messages) > queued:
             error = getattr(self._messages[-1][0], "exc", None)
             if isinstance(error, HttpProcessingError) and not request.content.is_eof():
@@ -108,6 +169,26 @@ class ProtocolHandler(RequestHandler):
             self._head_started = True
             if self._head_timer is None:
                 self._arm_head_timer()
+
+    def _refuse(self, refusal: Refusal) -> None:
+        """Answer the refused request in its turn, with gunicorn's status."""
+        self._refused = True
+        exc = Refused(refusal)
+        payload = self._last_payload
+        if refusal.in_trailer:
+            # Its head was parsed: fail the body the handler is (or will be) reading.
+            if payload is not None and not payload.is_eof():
+                payload.set_exception(exc)
+                payload.feed_eof()
+            else:
+                self.close()
+            return
+        # Queued behind any request parsed before it, as aiohttp queues its own errors.
+        self._messages.append((_ErrInfo(status=refusal.status, exc=exc, message=str(exc)),
+                               EMPTY_PAYLOAD))
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     @property
     def idle(self) -> bool:
@@ -144,21 +225,26 @@ class ProtocolHandler(RequestHandler):
                             self.header_timeout, peer[0] if isinstance(peer, tuple) else peer)
         self.force_close()
 
-
     def handle_error(self, request: Any, status: int = 500, exc: BaseException | None = None,
                      message: str | None = None) -> web.StreamResponse:
         # A BadHttpMessage with status 500 is a body that failed while the handler read it.
         if not isinstance(exc, BadHttpMessage):
             return super().handle_error(request, status, exc, message)
-        status, reason = 400, "Bad Request"
-        if isinstance(exc, LineTooLong):
-            if str(exc.args[1]) == str(self.line_limit):
+        status, reason, page = 400, "Bad Request", None
+        if isinstance(exc, Refused):
+            status, reason, page = exc.refusal.status, exc.refusal.reason, exc.refusal.page
+        elif isinstance(exc, LineTooLong):
+            # linescan.py refuses long lines first; this is a backstop, and a
+            # limit shared by the request line and fields means a field.
+            if str(exc.args[1]) == str(self.parser_line_limit) != str(self.field_limit):
                 status, reason = 414, "URI Too Long"
             else:
                 status, reason = 431, "Request Header Fields Too Large"
+                page = "Error parsing headers: 'limit request headers fields size'"
         elif "Too many headers" in str(exc):
             status, reason = 431, "Request Header Fields Too Large"
+            page = "Error parsing headers: 'limit request headers fields'"
         if request.writer.output_size > 0:
             self.logger.warning("Invalid request from ip=%s: %s", request.remote, _one_line(exc))
             raise ConnectionError("response already started; cannot send an error")
-        return reject(request, status, reason, _one_line(exc))
+        return reject(request, status, reason, _one_line(exc), page)

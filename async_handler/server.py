@@ -5,6 +5,8 @@ A request hook (for max_requests), a switch that makes every response say
 connection count (for --worker-connections), body byte counts for the access
 log, and a drain that loses no request in flight. Each connection is a
 protocol.ProtocolHandler, which answers malformed requests as gunicorn does.
+Responses say `Server: gunicorn`, as gunicorn's own do, rather than naming
+the Python and aiohttp versions.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import inspect
 from typing import Any, Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.http import SERVER_SOFTWARE as AIOHTTP_SERVER
 from aiohttp.web_protocol import ERROR, RequestHandler
 
 from .protocol import ProtocolHandler, reject
@@ -48,6 +51,11 @@ class _Request(web.BaseRequest):
         server = self._protocol._manager
         return not self._message.should_close and getattr(server, "keep_alive", True)
 
+    async def _prepare_hook(self, response: web.StreamResponse) -> None:
+        # aiohttp has just defaulted the header; a view's own Server header stays.
+        if response.headers.get("Server") == AIOHTTP_SERVER:
+            response.headers["Server"] = SERVER
+
 
 @functools.lru_cache(maxsize=1)
 def _handler_parameters() -> frozenset[str]:
@@ -60,18 +68,29 @@ def _supported(kwargs: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in kwargs.items() if k in known}
 
 
+#: What gunicorn's responses say in their Server header (gunicorn.SERVER).
+SERVER = "gunicorn"
+#: gunicorn caps limit_request_line at this; the worker passes 1 MiB for 0, unlimited.
+_MAX_REQUEST_LINE, _UNLIMITED = 8190, 1024 * 1024
+
+
 class DjangoServer(web.Server):
     """web.Server with gunicorn's status codes for parse errors and a graceful drain."""
 
-    def __init__(self, handler: Any, *, max_line_size: int = 8190,
+    def __init__(self, handler: Any, *, max_line_size: int = 8190, max_field_size: int = 8190,
                  header_timeout: float | None = None,
                  proxy_protocol: str = "off",
                  proxy_allowed: Callable[[str], bool] | None = None,
                  on_request: Callable[[], None] | None = None,
                  count_body_bytes: bool = False, **kwargs: Any) -> None:
-        super().__init__(self._tracking(handler), max_line_size=max_line_size, **kwargs)
+        super().__init__(self._tracking(handler), max_line_size=max_line_size,
+                         max_field_size=max_field_size, **kwargs)
+        line_limit = (0 if max_line_size >= _UNLIMITED
+                      else min(max_line_size, _MAX_REQUEST_LINE))
         self._protocol = type("ProtocolHandler", (ProtocolHandler,), {
-            "line_limit": max_line_size, "header_timeout": header_timeout,
+            "line_limit": line_limit, "field_limit": max_field_size,
+            "parser_line_limit": max_line_size,
+            "header_timeout": header_timeout,
             "proxy_mode": proxy_protocol,
             "proxy_allowed": staticmethod(proxy_allowed or (lambda addr: True))})
         self._busy: set[RequestHandler] = set()
@@ -106,9 +125,14 @@ class DjangoServer(web.Server):
             version = request.version
             if version < (1, 0):
                 return reject(request, 400, "Bad Request", "HTTP/0.9 request line (no version)")
+            if version > (1, 1):
+                # llhttp parses `HTTP/2.0` in a request line as HTTP/1.1 would be.
+                why = f"Invalid HTTP Version: {tuple(version)!r}"
+                return reject(request, 400, "Bad Request", why, f"Invalid HTTP Version '{why}'")
             if version < (1, 1) and "Transfer-Encoding" in request.headers:
                 # llhttp decodes it; gunicorn, and RFC 9112 6.1, treat it as faulty framing.
-                return reject(request, 400, "Bad Request", "Transfer-Encoding on HTTP/1.0")
+                return reject(request, 400, "Bad Request",
+                              "Invalid HTTP Header: 'TRANSFER-ENCODING' (on HTTP/1.0)")
             self._busy.add(request.protocol)
             try:
                 return await handler(request)
