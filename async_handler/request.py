@@ -1,29 +1,107 @@
 """Translate an aiohttp request into the WSGI environ Django's WSGIRequest expects.
 
 The environ matches what gunicorn builds for its sync workers, so
-request.META, request.scheme and request.get_host() behave as under WSGI.
-The body is read by body.py.
+request.META, request.scheme and request.get_host() behave as under WSGI,
+down to SERVER_SOFTWARE, wsgi.errors (gunicorn's error log),
+wsgi.file_wrapper and wsgi.early_hints (103 responses). The body is read by
+body.py.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import re
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 from urllib.parse import unquote_to_bytes
 
 from aiohttp import web
+from gunicorn import SERVER_SOFTWARE
+from gunicorn.http.wsgi import FileWrapper
 
 from .proxyproto import ProxyInfo
 
+
+class ErrorStream:
+    """wsgi.errors: writes go to gunicorn's error log streams, as under gunicorn.
+
+    The streams are looked up at each write, so a log file reopened on USR1
+    is written to; with no gunicorn logger set up (runserver), stderr.
+    """
+
+    def write(self, data: str) -> int:
+        handlers = logging.getLogger("gunicorn.error").handlers
+        streams = [h.stream for h in handlers if hasattr(h, "stream")] or [sys.stderr]
+        for stream in streams:
+            stream.write(data)
+            stream.flush()
+        return len(data)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        pass
+
+
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_OWS = " \t"
+_FIELD_VALUE = re.compile(r"[ \t\x21-\x7e\x80-\xff]*")
+
+
+class EarlyHints:
+    """wsgi.early_hints: send a 103 Early Hints response ahead of the final one.
+
+    As gunicorn's: ignored for HTTP/1.0 clients and once the response has
+    started; names and values are checked so a view cannot split the response.
+    Callable from the loop or from a view's thread.
+    """
+
+    __slots__ = ("_request", "_loop")
+
+    def __init__(self, request: web.BaseRequest, loop: asyncio.AbstractEventLoop) -> None:
+        self._request, self._loop = request, loop
+
+    def __call__(self, headers: Iterable[tuple[str | bytes, str | bytes]]) -> None:
+        lines = []
+        for name, value in headers:
+            name = name.decode("latin-1") if isinstance(name, bytes) else name
+            value = value.decode("latin-1") if isinstance(value, bytes) else value
+            if not _TOKEN.fullmatch(name) or not _FIELD_VALUE.fullmatch(value):
+                raise ValueError(f"invalid early hint header {name!r}")
+            lines.append(f"{name}: {value.strip(_OWS)}\r\n")
+        data = ("HTTP/1.1 103 Early Hints\r\n" + "".join(lines) + "\r\n").encode("latin-1")
+        try:
+            on_loop = asyncio.get_running_loop() is self._loop
+        except RuntimeError:
+            on_loop = False
+        if on_loop:
+            self._send(data)
+        else:  # a sync view's thread; its response is sent after this runs
+            self._loop.call_soon_threadsafe(self._send, data)
+
+    def _send(self, data: bytes) -> None:
+        request = self._request
+        writer, transport = request.writer, request.transport
+        started = (writer.output_size > 0 or getattr(writer, "_headers_buf", None) is not None
+                   or getattr(writer, "_headers_written", False))
+        if request.version >= (1, 1) and not started and transport is not None \
+                and not transport.is_closing():
+            transport.write(data)
+
+
+ERRORS = ErrorStream()
 _BASE_ENVIRON = {
     "wsgi.version": (1, 0),
-    "wsgi.errors": sys.stderr,
+    "wsgi.errors": ERRORS,
     "wsgi.multithread": True,
-    "wsgi.multiprocess": True,
     "wsgi.run_once": False,
+    "wsgi.file_wrapper": FileWrapper,
     "wsgi.input_terminated": True,
-    "SERVER_SOFTWARE": "async_handler",
+    "SERVER_SOFTWARE": SERVER_SOFTWARE,
 }
 # Where the environ is kept on the aiohttp request, for the access log.
 ENVIRON_KEY: Any = web.RequestKey("environ", dict) if hasattr(web, "RequestKey") else "environ"
@@ -55,6 +133,8 @@ class RequestOptions:
     forwarder_headers: frozenset[str] = frozenset({"SCRIPT_NAME", "PATH_INFO"})
     # Seconds the body may go without a byte before the request gets 408; None: no limit.
     body_timeout: float | None = None
+    # wsgi.multiprocess: more than one worker process, as gunicorn's --workers > 1.
+    multiprocess: bool = False
 
 
 def _peer(areq: web.BaseRequest, key: str) -> Any:
@@ -65,6 +145,8 @@ def _peer(areq: web.BaseRequest, key: str) -> Any:
 def build_environ(areq: web.BaseRequest, options: RequestOptions) -> dict[str, Any]:
     """Return the WSGI environ for `areq`, headers mapped as gunicorn maps them."""
     environ: dict[str, Any] = dict(_BASE_ENVIRON)
+    environ["wsgi.multiprocess"] = options.multiprocess
+    environ["wsgi.early_hints"] = EarlyHints(areq, asyncio.get_running_loop())
     raw = areq.raw_path.encode("utf-8", "surrogateescape")
     if not raw.startswith(b"/") and b"://" in raw[:16]:
         # absolute-form target (RFC 9112 3.2.2): keep only path and query

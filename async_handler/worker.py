@@ -158,6 +158,7 @@ class AiohttpWorker(base.Worker):
             body_timeout=self._client_timeout(self.body_timeout),
             header_map=getattr(cfg, "header_map", "drop"),
             forwarder_headers=frozenset(getattr(cfg, "forwarder_headers", ())),
+            multiprocess=cfg.workers > 1,
         )
 
     def _client_timeout(self, chosen: float | None) -> float:
