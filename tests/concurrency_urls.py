@@ -14,4 +14,5 @@ urlpatterns = [
     path("thread-local/", v.read_thread_local),
     path("write-in-transaction/", v.write_in_transaction),
     path("stats/", v.stats),
+    path("cancellable/", v.cancellable),
 ]

@@ -164,3 +164,40 @@ def _receiver(sender: Any, **kwargs: Any) -> None:
 
 def connect_receiver() -> None:
     request_started.connect(_receiver, dispatch_uid="tests.concurrency_views")
+
+
+CANCEL: dict[str, Any] = {}
+
+
+async def cancellable(request: Any) -> HttpResponse:
+    """Waits until cancelled; records the loop and thread it ran on."""
+    CANCEL["loop"] = asyncio.get_running_loop()
+    CANCEL["thread"] = threading.get_ident()
+    try:
+        await asyncio.sleep(30)
+    except asyncio.CancelledError:
+        CANCEL["cancelled"] = True
+        raise
+    return HttpResponse("not cancelled")
+
+
+class DualMiddleware:
+    """A middleware with both a sync and an async __call__, as Django documents."""
+
+    sync_capable = async_capable = True
+
+    def __init__(self, get_response: Any) -> None:
+        from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: Any) -> Any:
+        if self.is_async:
+            return self.__acall__(request)
+        return self.get_response(request)
+
+    async def __acall__(self, request: Any) -> Any:
+        return await self.get_response(request)
