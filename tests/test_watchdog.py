@@ -62,7 +62,7 @@ async def test_code_computing_on_the_loop_is_reported(caplog: pytest.LogCaptureF
     found = await _warnings_after(caplog, lambda: _spin(0.6))
     assert len(found) == 1 and "tests.test_watchdog._spin" in found[0], found
     cpu = float(re.search(r"\(([\d.]+)s of it on the CPU", found[0]).group(1))  # type: ignore[union-attr]
-    assert cpu >= 0.2, found
+    assert cpu >= 0.1, found  # most of it: the rest may be waits for the GIL
 
 
 async def test_a_blocking_call_on_the_loop_is_reported(caplog: pytest.LogCaptureFixture) -> None:
