@@ -6,6 +6,8 @@ W001 WSGI_APPLICATION is a plain WSGI handler
 W002 more threads than the DB allows      W003 DEBUG on under the gunicorn worker
 W004 async_handler listed after django.contrib.staticfiles (runserver would not be ours)
 W005 WSGI_APPLICATION wraps the application (the gunicorn worker refuses it)
+E005 THREAD_PER_REQUEST not True/False
+W006 a sync-only middleware wraps the chain (a parked thread per request)
 """
 
 from __future__ import annotations
@@ -71,7 +73,37 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
     if not isinstance(conf.get("ADAPTIVE_THREADS"), bool):
         errors.append(checks.Error("ASYNC_HANDLER['ADAPTIVE_THREADS'] must be True or False.",
                                    id="async_handler.E004"))
+    if not isinstance(conf.get("THREAD_PER_REQUEST"), bool):
+        errors.append(checks.Error("ASYNC_HANDLER['THREAD_PER_REQUEST'] must be True or False.",
+                                   id="async_handler.E005"))
     return errors
+
+
+@checks.register(TAG)
+def check_wrapping_middleware(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    from django.utils.module_loading import import_string
+
+    from .chain import _is_hook_style
+
+    messages: list[checks.CheckMessage] = []
+    for path in settings.MIDDLEWARE:
+        try:
+            middleware = import_string(path)
+        except ImportError:
+            continue  # Django's own checks and startup report it
+        if _is_hook_style(middleware) or getattr(middleware, "async_capable", False):
+            continue
+        messages.append(checks.Warning(
+            f"{path} is sync-only and wraps the rest of the chain in its own __call__, so "
+            "each request through it blocks a thread until its response is ready. These "
+            "threads are parked apart from the pool's THREADS and the chain below still "
+            "borrows pool threads only as it needs them, but each in-flight request costs "
+            "an OS thread, plus a DB connection while the middleware itself, or a "
+            "transaction it opened, uses the database.",
+            hint="Make it async-capable (Django's docs: 'Asynchronous support' for "
+                 "middleware), or a MiddlewareMixin with process_request/process_response.",
+            id="async_handler.W006"))
+    return messages
 
 
 @checks.register(TAG, checks.Tags.urls)

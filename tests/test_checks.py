@@ -37,6 +37,23 @@ def test_adaptive_threads_must_be_a_bool() -> None:
     assert _ids() == ["async_handler.E004"]
 
 
+@override_settings(ASYNC_HANDLER={"THREAD_PER_REQUEST": 1})
+def test_thread_per_request_must_be_a_bool() -> None:
+    assert _ids() == ["async_handler.E005"]
+
+
+def test_sync_middleware_wrapping_the_chain_is_named() -> None:
+    wrapping = "tests.concurrency_views.wrapping_middleware"
+    hooks = "tests.concurrency_views.UnknownSyncMiddleware"
+    with override_settings(MIDDLEWARE=[*settings.MIDDLEWARE, hooks, wrapping,
+                                       "tests.concurrency_views.DualMiddleware",
+                                       "tests.middleware.async_only"]):
+        found = [m for m in checks.run_checks(tags=[our_checks.TAG])
+                 if m.id == "async_handler.W006"]
+    assert len(found) == 1 and found[0].msg.startswith(wrapping)
+    assert "parked" in found[0].msg and "DB connection" in found[0].msg
+
+
 @contextlib.contextmanager
 def _databases(**changes: object) -> Iterator[None]:
     databases = copy.deepcopy(settings.DATABASES)
