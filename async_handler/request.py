@@ -32,9 +32,20 @@ class ErrorStream:
     """
 
     def write(self, data: str) -> int:
-        handlers = logging.getLogger("gunicorn.error").handlers
-        streams = [h.stream for h in handlers if hasattr(h, "stream")] or [sys.stderr]
-        for stream in streams:
+        streams = []
+        for handler in logging.getLogger("gunicorn.error").handlers:
+            if isinstance(handler, logging.FileHandler) and handler.stream is None:
+                # Django's logging setup closed it; its next record would reopen it.
+                handler.acquire()
+                try:
+                    if handler.stream is None:
+                        handler.stream = handler._open()
+                finally:
+                    handler.release()
+            stream = getattr(handler, "stream", None)
+            if stream is not None:
+                streams.append(stream)
+        for stream in streams or [sys.stderr]:
             stream.write(data)
             stream.flush()
         return len(data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import threading
 from typing import Any
@@ -71,3 +72,50 @@ async def diag(request: Any) -> JsonResponse:
 async def echo(request: Any) -> HttpResponse:
     """?i= back, so a pipelining client can check the order of the answers."""
     return HttpResponse(request.GET.get("i", ""))
+
+
+def environ_keys(request: Any) -> JsonResponse:
+    """The WSGI keys a server sets for itself; writes ?m= to wsgi.errors."""
+    meta = request.META
+    blocks = list(meta["wsgi.file_wrapper"](io.BytesIO(b"f" * 20000), 8192))
+    if request.GET.get("m"):
+        meta["wsgi.errors"].write(f"wsgi.errors says {request.GET['m']}\n")
+        meta["wsgi.errors"].flush()
+    return JsonResponse({
+        "SERVER_SOFTWARE": meta["SERVER_SOFTWARE"],
+        "wsgi.multiprocess": meta["wsgi.multiprocess"],
+        "wsgi.run_once": meta["wsgi.run_once"],
+        "file_wrapper_blocks": [len(b) for b in blocks],
+        "early_hints_callable": callable(meta.get("wsgi.early_hints")),
+    })
+
+
+LINK = ("Link", "</s.css>; rel=preload; as=style")
+
+
+async def early_hints(request: Any) -> HttpResponse:
+    """Two 103 responses, then the final one (an async view, on the loop)."""
+    request.META["wsgi.early_hints"]([LINK])
+    request.META["wsgi.early_hints"]([(b"Link", b"</a.js>; rel=preload; as=script")])
+    return HttpResponse("hinted")
+
+
+def early_hints_sync(request: Any) -> HttpResponse:
+    """A 103 response from a sync view's thread, then the final one."""
+    request.META["wsgi.early_hints"]([LINK])
+    return HttpResponse("hinted")
+
+
+def early_hints_bad(request: Any) -> HttpResponse:
+    """A hint that would split the response is refused, and nothing is sent."""
+    try:
+        request.META["wsgi.early_hints"]([("Link", "x\r\nSet-Cookie: a=b")])
+    except Exception as exc:  # gunicorn raises its InvalidResponseHeader, we ValueError
+        return HttpResponse(f"refused {type(exc).__name__}")
+    return HttpResponse("sent")
+
+
+def own_server_header(request: Any) -> HttpResponse:
+    response = HttpResponse("mine")
+    response["Server"] = "mine/1.0"
+    return response

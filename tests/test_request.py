@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.server import Gunicorn, raw_request
-from tests.worker_support import poll
+from tests.worker_support import get, poll
 
 # Keys that differ between two servers for reasons unrelated to fidelity.
 _VOLATILE = {"REMOTE_PORT", "SERVER_PORT", "HTTP_HOST", "host"}
@@ -123,3 +124,67 @@ def test_expect_100_continue(servers: tuple[Gunicorn, Gunicorn]) -> None:
         sock.sendall(b"hello")
         reply = sock.recv(65536)
     assert b" 200 " in reply.split(b"\r\n", 1)[0] and b'"length": 5' in reply
+
+
+@pytest.fixture(scope="module")
+def hardening_pair() -> Iterator[tuple[Gunicorn, Gunicorn]]:
+    """gunicorn's sync worker and ours on the hardening views."""
+    env = {"DJANGO_SETTINGS_MODULE": "tests.hardening_settings"}
+    with Gunicorn(worker="sync", env=env) as reference, Gunicorn(env=env) as ours:
+        reference.wait_ready("/h/echo/")
+        ours.wait_ready("/h/echo/")
+        yield reference, ours
+
+
+def test_server_keys_match_gunicorn(hardening_pair: tuple[Gunicorn, Gunicorn]) -> None:
+    """SERVER_SOFTWARE, wsgi.multiprocess (one worker), wsgi.file_wrapper, wsgi.early_hints."""
+    reference, ours = hardening_pair
+    expected = get(reference.port, "/h/environ/").json()
+    assert expected["SERVER_SOFTWARE"].startswith("gunicorn/")
+    assert expected["wsgi.multiprocess"] is False
+    assert get(ours.port, "/h/environ/").json() == expected
+
+
+def test_wsgi_errors_write_to_gunicorns_error_log(hardening_pair: tuple[Gunicorn, Gunicorn],
+                                                  tmp_path: Path) -> None:
+    """To stderr by default, as gunicorn's; to --error-logfile, where gunicorn 27's own
+    wsgi.errors fails (a handler with no stream yet)."""
+    for server in hardening_pair:
+        get(server.port, "/h/environ/?m=to-the-error-log")
+        poll(lambda g=server: "wsgi.errors says to-the-error-log" in g.output(), 5,
+             "the line in gunicorn's output")
+    log = tmp_path / "error.log"
+    env = {"DJANGO_SETTINGS_MODULE": "tests.hardening_settings"}
+    with Gunicorn("--error-logfile", str(log), env=env) as ours:
+        ours.wait_ready("/h/echo/")
+        assert get(ours.port, "/h/environ/?m=to-the-file").status == 200
+        poll(lambda: "wsgi.errors says to-the-file" in log.read_text(), 5, "the line")
+
+
+def test_wsgi_multiprocess_with_two_workers() -> None:
+    env = {"DJANGO_SETTINGS_MODULE": "tests.hardening_settings"}
+    with (Gunicorn("--workers", "2", worker="sync", env=env) as reference,
+          Gunicorn("--workers", "2", env=env) as ours):
+        for server in (reference, ours):
+            server.wait_ready("/h/echo/")
+            assert get(server.port, "/h/environ/").json()["wsgi.multiprocess"] is True
+
+
+HINT = b"HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload; as=style\r\n\r\n"
+
+
+@pytest.mark.parametrize("path, version, starts", [
+    ("/h/hints-sync/", b"HTTP/1.1", HINT + b"HTTP/1.1 200 OK\r\n"),
+    ("/h/hints/", b"HTTP/1.1", HINT + b"HTTP/1.1 103 Early Hints\r\n"
+     b"Link: </a.js>; rel=preload; as=script\r\n\r\nHTTP/1.1 200 OK\r\n"),
+    ("/h/hints-sync/", b"HTTP/1.0", b"HTTP/1.0 200 OK\r\n"),  # not for HTTP/1.0 clients
+    ("/h/hints-bad/", b"HTTP/1.1", b"HTTP/1.1 200 OK\r\n"),
+])
+def test_early_hints_as_gunicorn_sends_them(hardening_pair: Any, path: str, version: bytes,
+                                            starts: bytes) -> None:
+    request = b"GET " + path.encode() + b" " + version + b"\r\nHost: t\r\nConnection: close\r\n\r\n"
+    for server in hardening_pair:
+        reply = raw_request(server.port, request)
+        assert reply.startswith(starts), reply[:300]
+        if path == "/h/hints-bad/":
+            assert reply.endswith((b"refused ValueError", b"refused InvalidResponseHeader"))
