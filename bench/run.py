@@ -2,6 +2,10 @@
 
 Every figure is compared with peers measured in the same run, then written to bench/results/
 (RESULTS.md, results.json, chart.png) together with a profile note of our worker (PROFILE.md).
+Its PostgreSQL section runs realistic async views against a throwaway cluster (POSTGRES.md,
+postgres.json, postgres.png).
+
+Sections: `sqlite` (the main table and targets), `postgres`, `profile`; `--only` picks some.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import (
     chart,
     machine,
+    postgres,
     procs,
     profiling,
     project,
@@ -27,7 +32,9 @@ from benchlib import (
     targets,
     wrk,
 )
-from benchlib.workloads import WORKLOADS, requirements, without_missing
+from benchlib.workloads import PG_WORKLOADS, WORKLOADS, requirements, without_missing
+
+SECTIONS = ("sqlite", "postgres", "profile")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -69,8 +76,22 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument(
         "--profile", action="store_true", help="only profile our worker and write PROFILE.md"
     )
+    p.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL section")
+    p.add_argument(
+        "--only",
+        default="",
+        help="comma-separated sections to run: sqlite, postgres, profile (default: all)",
+    )
     p.add_argument("--list", action="store_true", help="list stacks and workloads, then exit")
     args = p.parse_args(argv)
+    sections = _pick(args.only, list(SECTIONS), "sections")
+    if args.profile:
+        sections = {"profile"}
+    if args.no_profile:
+        sections.discard("profile")
+    if args.no_postgres:
+        sections.discard("postgres")
+    args.sections = sections
     if args.quick:
         args.duration, args.warmup = min(args.duration, 3.0), min(args.warmup, 1.0)
         args.mixed_requests = args.mixed_requests or 10_000
@@ -92,10 +113,15 @@ def main(argv: list[str]) -> int:
             print(f"stack     {st.name:<12} {st.label}")
         for wl in WORKLOADS:
             print(f"workload  {wl.name:<12} {wl.title} on {', '.join(wl.stacks)}")
+        for wl in PG_WORKLOADS:
+            print(
+                f"workload  {wl.name:<12} {wl.title} (postgres, c={wl.connections}) "
+                f"on {', '.join(wl.stacks)}"
+            )
         return 0
     procs.sigterm_as_interrupt()
     want_stacks = _pick(args.stacks, [s.name for s in stacks.STACKS], "stacks")
-    want_work = _pick(args.workloads, [w.name for w in WORKLOADS], "workloads")
+    want_work = _pick(args.workloads, [w.name for w in WORKLOADS + PG_WORKLOADS], "workloads")
     wrk_path = wrk.ensure_wrk()
     raw_dir = args.out / "raw"
     raw_dir.mkdir(parents=True, exist_ok=True)
@@ -107,12 +133,20 @@ def main(argv: list[str]) -> int:
         max_count_s=max(60.0, 12 * args.duration),
     )
     began = time.monotonic()
+    main_rows = [w for w in WORKLOADS if w.name in want_work]
+    if not main_rows and args.workloads:
+        args.sections.discard("sqlite")
     with project.data_dir() as data:
+        if "postgres" in args.sections:
+            _postgres(args, cfg, wrk_path, data, raw_dir, want_stacks, want_work)
+        if not args.sections & {"sqlite", "profile"}:
+            print(f"==> done in {time.monotonic() - began:.0f}s; results in {args.out}", flush=True)
+            return 0
         env = project.server_env(data)
         print(f"==> preparing the bench project in {data}", flush=True)
         project.prepare(env)
         candidates = [s for s in stacks.STACKS if s.name in want_stacks]
-        workloads = [w for w in WORKLOADS if w.name in want_work]
+        workloads = main_rows
         needs = {s.name: s.requires for s in candidates} | requirements(workloads)
         missing = stacks.missing_requirements(needs, env, str(project.BENCH_DIR))
         for name, why in missing.items():
@@ -121,7 +155,7 @@ def main(argv: list[str]) -> int:
         workloads = without_missing(workloads, missing)
         ours = [s for s in available if s.ours]
         measured: dict[str, float] = {}
-        if not args.profile:
+        if "sqlite" in args.sections:
             measured = _bench(
                 args,
                 cfg,
@@ -133,7 +167,7 @@ def main(argv: list[str]) -> int:
                 ours,
                 missing,
             )
-        if not args.no_profile or args.profile:
+        if "profile" in args.sections:
             if ours:
                 profiling.profile(
                     ours[0],
@@ -148,6 +182,83 @@ def main(argv: list[str]) -> int:
                 print("==> no profile: our worker is not available", flush=True)
     print(f"==> done in {time.monotonic() - began:.0f}s; results in {args.out}", flush=True)
     return 0
+
+
+def _postgres(
+    args: argparse.Namespace,
+    cfg: runner.Settings,
+    wrk_path: str,
+    data: Path,
+    raw_dir: Path,
+    want_stacks: set[str],
+    want_work: set[str],
+) -> None:
+    """The PostgreSQL section: POSTGRES.md, postgres.json and postgres.png."""
+    why = postgres.unavailable()
+    if why:
+        print(f"==> skipping the PostgreSQL section: {why}", flush=True)
+        return
+    workloads = [w for w in PG_WORKLOADS if w.name in want_work]
+    candidates = [
+        s
+        for s in stacks.STACKS
+        if s.name in want_stacks and any(s.name in w.stacks for w in workloads)
+    ]
+    if not workloads or not candidates:
+        print("==> PostgreSQL section: nothing selected", flush=True)
+        return
+    env = project.server_env(data)
+    needs = {s.name: s.requires for s in candidates} | requirements(workloads)
+    needs["postgres"] = ("psycopg",)
+    skipped = stacks.missing_requirements(needs, env, str(project.BENCH_DIR))
+    if "postgres" in skipped:
+        print(f"==> skipping the PostgreSQL section: {skipped['postgres']}", flush=True)
+        return
+    for name, why in skipped.items():
+        print(f"==> PostgreSQL section: skipping {name}: {why}", flush=True)
+    available = [s for s in candidates if s.name not in skipped]
+    workloads = without_missing(workloads, skipped)
+    load_before = machine.load()
+    print(
+        f"==> PostgreSQL section: {len(workloads)} rows on {len(available)} stacks"
+        + (f"; load average {load_before:.2f}, expect noisy figures" if load_before > 0.5 else ""),
+        flush=True,
+    )
+    raw = raw_dir / "postgres"
+    raw.mkdir(parents=True, exist_ok=True)
+    results, setting = postgres.run(
+        cfg, wrk_path, data, raw, available, workloads, max(1, args.repeat)
+    )
+    meta = machine.describe()
+    meta["load_before"], meta["load_after"] = round(load_before, 2), round(machine.load(), 2)
+    meta["lscpu"] = machine.lscpu_head()
+    names = [s.name for s in available if s.name in results]
+    rows = report.postgres_rows(results, names, workloads)
+    print("\n" + report.text_table(report.PG_HEAD, rows) + "\n", flush=True)
+    settings = {
+        **setting,
+        "duration_s": cfg.duration_s,
+        "slow_duration_s": max(w.duration_s(cfg.duration_s) for w in workloads),
+        "warmup_s": cfg.warmup_s,
+        "threads": cfg.threads,
+        "repeat": args.repeat,
+    }
+    labels = {s.name: s.label for s in available if s.name in names}
+    report.write_postgres_markdown(args.out / "POSTGRES.md", meta, settings, labels, rows, skipped)
+    report.write_json(
+        args.out / "postgres.json",
+        {
+            "meta": meta,
+            "settings": settings,
+            "stacks": labels,
+            "skipped": skipped,
+            "results": results,
+        },
+    )
+    png = args.out / "postgres.png"
+    if chart.draw_postgres(png, results, names, workloads, meta, setting["max_connections"]):
+        print(f"==> wrote {png}", flush=True)
+    print(f"==> wrote {args.out / 'POSTGRES.md'}", flush=True)
 
 
 def _bench(

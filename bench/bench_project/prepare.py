@@ -1,5 +1,8 @@
 """Readies BENCH_DATA_DIR before any server starts: migrates, adds 100 items, writes the big file.
 
+Also makes a user with a logged-in session, for the PostgreSQL section's `request.auser()` row,
+and prints its key last, as `SESSION <key>`.
+
 Run as `python -m bench_project.prepare` with bench/ on the path.
 """
 
@@ -37,6 +40,21 @@ def main() -> None:
         or settings.BIG_FILE.stat().st_size != settings.BIG_FILE_BYTES
     ):
         write_big_file(settings.BIG_FILE, settings.BIG_FILE_BYTES)
+    print("SESSION " + logged_in_session())
+
+
+def logged_in_session() -> str:
+    """A stored session of user `bench`, as login() would leave it; returns its key."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.sessions.backends.db import SessionStore
+
+    user, _ = get_user_model().objects.get_or_create(username="bench")
+    session = SessionStore()
+    session["_auth_user_id"] = str(user.pk)
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_hash"] = user.get_session_auth_hash()
+    session.create()
+    return str(session.session_key)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import drf_urls, views
+from . import drf_urls, pg_views, views
 
 urlpatterns = [
     path("hello/sync/", views.hello_sync),
@@ -14,5 +14,9 @@ urlpatterns = [
     path("orm/async/", views.orm_async),
     path("json/async/", views.json_async),
     path("file/big/", views.big_file),
+    # The PostgreSQL section's views; they also run on SQLite.
+    path("pg/auser-sleep/", pg_views.auser_sleep),
+    path("pg/orm-sleep/", pg_views.orm_sleep),
+    path("pg/orm-upstream/", pg_views.orm_upstream),
     *drf_urls.patterns(),
 ]

@@ -61,3 +61,74 @@ def draw(
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return True
+
+
+def draw_postgres(
+    path: Path,
+    results: dict[str, dict[str, dict[str, Any]]],
+    stacks: list[str],
+    workloads: list[Workload],
+    meta: dict[str, Any],
+    max_connections: int,
+) -> bool:
+    """The PostgreSQL section: 2xx requests/s, and peak DB connections against max_connections."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    shown = [
+        wl for wl in workloads if any("rps" in results.get(s, {}).get(wl.name, {}) for s in stacks)
+    ]
+    if not shown:
+        return False
+    colors = {stack: f"C{i}" for i, stack in enumerate(stacks)}
+    fig, axes = plt.subplots(2, 1, figsize=(max(8.0, 2.2 * len(shown)), 8.4))
+    panels = (
+        (axes[0], "ok_rps", "2xx requests / s (one worker)", "{:,.0f}"),
+        (axes[1], "db_peak", "peak PostgreSQL connections", "{:,.0f}"),
+    )
+    for ax, key, ylabel, fmt in panels:
+        labelled: set[str] = set()
+        for j, wl in enumerate(shown):
+            present = [
+                (s, results[s][wl.name].get(key, 0))
+                for s in stacks
+                if "rps" in results.get(s, {}).get(wl.name, {})
+            ]
+            width = 0.8 / len(present)
+            for i, (stack, value) in enumerate(present):
+                bars = ax.bar(
+                    j - 0.4 + width * (i + 0.5),
+                    value,
+                    width * 0.95,
+                    color=colors[stack],
+                    label=None if stack in labelled else stack,
+                )
+                labelled.add(stack)
+                ax.bar_label(bars, labels=[fmt.format(value)], fontsize=7, padding=2)
+        ax.set_xticks(range(len(shown)))
+        ax.set_xticklabels([f"{wl.title}\n(c={wl.connections})" for wl in shown], fontsize=8)
+        ax.set_ylabel(ylabel)
+        ax.grid(axis="y", alpha=0.3)
+    axes[1].axhline(max_connections, color="red", linestyle="--", linewidth=1)
+    axes[1].annotate(
+        f"max_connections {max_connections}",
+        (len(shown) - 0.5, max_connections),
+        ha="right",
+        va="bottom",
+        fontsize=8,
+        color="red",
+    )
+    for ax in axes:
+        ax.set_ylim(0, ax.get_ylim()[1] * 1.12)
+    axes[0].legend(fontsize=8)
+    axes[0].set_title(
+        f"async_handler bench, PostgreSQL, {meta['date']}\n{one_line(meta)}", fontsize=10
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import platform
+import subprocess
 from importlib import metadata
 from pathlib import Path
 
@@ -54,6 +55,15 @@ def describe() -> dict[str, object]:
         "nproc": nproc(),
         "versions": versions(),
     }
+
+
+def lscpu_head(lines: int = 10) -> str:
+    """The first lines of `lscpu`, or "" where it is missing."""
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return "\n".join(out.stdout.splitlines()[:lines])
 
 
 def one_line(meta: dict[str, object]) -> str:

@@ -40,8 +40,11 @@ def data_dir() -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def prepare(env: dict[str, str]) -> None:
-    """Migrate the database, add the rows and write the big file, in a fresh interpreter."""
+def prepare(env: dict[str, str]) -> str:
+    """Migrate the database, add the rows and write the big file, in a fresh interpreter.
+
+    Returns the key of a logged-in session that `prepare` made, for rows that need one.
+    """
     proc = subprocess.run(
         [sys.executable, "-m", "bench_project.prepare"],
         env=env,
@@ -53,3 +56,5 @@ def prepare(env: dict[str, str]) -> None:
     )
     if proc.returncode != 0:
         raise RuntimeError("preparing the bench project failed:\n" + proc.stdout + proc.stderr)
+    keys = [ln.split()[1] for ln in proc.stdout.splitlines() if ln.startswith("SESSION ")]
+    return keys[-1] if keys else ""

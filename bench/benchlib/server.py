@@ -141,7 +141,7 @@ class Server:
         found: dict[str, int] = {}
         for block in text.split("Traceback (most recent call last):")[1:]:
             lines = [ln for ln in block.splitlines() if ln and not ln.startswith((" ", "\t"))]
-            last = (lines[0] if lines else "unknown")[:120]
+            last = (lines[0] if lines else "unknown")[:200]
             found[last] = found.get(last, 0) + 1
         return found
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+from collections.abc import Mapping
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,8 @@ def describe(fig: dict[str, Any]) -> str:
             f"  RSS {fig['rss_before_kb'] / 1024:.1f} -> {fig['rss_after_kb'] / 1024:.1f} MB"
             f" (peak {fig['rss_peak_kb'] / 1024:.1f} MB, {fig['requests']:,} requests)"
         )
+    if "db_peak" in fig:
+        text += f"  DB conns peak {fig['db_peak']} (all {fig['db_peak_all']})"
     logged = sum(fig.get("server_exceptions", {}).values())
     if logged:
         text += f"  server logged {logged} exceptions"
@@ -55,10 +58,17 @@ def describe(fig: dict[str, Any]) -> str:
 class Servers:
     """Every stack's server, started on first use and started again if it has exited."""
 
-    def __init__(self, exits: ExitStack, env: dict[str, str], raw_dir: Path) -> None:
+    def __init__(
+        self,
+        exits: ExitStack,
+        env: dict[str, str],
+        raw_dir: Path,
+        stack_env: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
         self.exits = exits
         self.env = env
         self.raw_dir = raw_dir
+        self.stack_env = stack_env or {}
         self.running: dict[str, Server] = {}
         self.failed: dict[str, str] = {}
 
@@ -74,7 +84,8 @@ class Servers:
         if server is None:
             log.unlink(missing_ok=True)
         try:
-            server = self.exits.enter_context(Server(stack, self.env, BENCH_DIR, log))
+            env = {**self.env, **self.stack_env.get(stack.name, {})}
+            server = self.exits.enter_context(Server(stack, env, BENCH_DIR, log))
         except ServerError as exc:
             self.failed[stack.name] = str(exc)
             raise
@@ -93,11 +104,16 @@ def run_all(
     wrk_path: str,
     env: dict[str, str],
     raw_dir: Path,
+    stack_env: Mapping[str, Mapping[str, str]] | None = None,
+    watch: runner.Watch | None = None,
 ) -> Results:
-    """Measure every step; a failed run is recorded as an error and the rest go on."""
+    """Measure every step; a failed run is recorded as an error and the rest go on.
+
+    `stack_env` adds to one stack's environment; `watch` is watched during each measured run.
+    """
     runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
     with ExitStack() as exits:
-        servers = Servers(exits, env, raw_dir)
+        servers = Servers(exits, env, raw_dir, stack_env)
         for n, (wl, rnd, stack) in enumerate(steps, 1):
             try:
                 server = servers.get(stack)
@@ -112,7 +128,7 @@ def run_all(
                 flush=True,
             )
             started = time.monotonic()
-            fig = _measure(server, wl, cfg, wrk_path, raw_dir / f"wrk-{stack.name}.log")
+            fig = _measure(server, wl, cfg, wrk_path, raw_dir / f"wrk-{stack.name}.log", watch)
             runs.setdefault((stack.name, wl.name), []).append(fig)
             print(f"{describe(fig)}  [{time.monotonic() - started:.0f}s]", flush=True)
     results: Results = {}
@@ -133,9 +149,14 @@ def _best(figs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _measure(
-    server: Server, wl: Workload, cfg: runner.Settings, wrk_path: str, log: Path
+    server: Server,
+    wl: Workload,
+    cfg: runner.Settings,
+    wrk_path: str,
+    log: Path,
+    watch: runner.Watch | None = None,
 ) -> dict[str, Any]:
     try:
-        return runner.measure(server, wl, cfg, wrk_path, log)
+        return runner.measure(server, wl, cfg, wrk_path, log, watch)
     except (wrk.WrkError, OSError, RuntimeError, subprocess.TimeoutExpired, ValueError) as exc:
         return {"error": f"{type(exc).__name__}: {exc}"}

@@ -84,6 +84,12 @@ STACKS: tuple[Stack, ...] = (
         "gunicorn gthread, 8 threads, WSGI",
         _gunicorn("bench_project.wsgi", "-k", "gthread", "--threads", "8"),
     ),
+    # The PostgreSQL section's sync baseline, as issue 10 asks: gthread with 16 threads.
+    Stack(
+        "gthread16",
+        "gunicorn gthread, 16 threads, WSGI",
+        _gunicorn("bench_project.wsgi", "-k", "gthread", "--threads", "16"),
+    ),
     Stack(
         "asgi",
         "gunicorn -k asgi, Django ASGI",

@@ -74,8 +74,12 @@ def run(
     duration_s: float,
     timeout_s: float = 5.0,
     log_path: Path | None = None,
+    headers: tuple[str, ...] = (),
 ) -> WrkResult:
-    """Load base_url with wrk for duration_s, cycling through paths, and return its figures."""
+    """Load base_url with wrk for duration_s, cycling through paths, and return its figures.
+
+    `headers` ("Name: value") go on every request (`wrk -H`; report.lua's wrk.format adds them).
+    """
     threads = max(1, min(threads, connections))
     env = {
         **os.environ,
@@ -87,6 +91,7 @@ def run(
         f"-c{connections}",
         f"-d{max(1, round(duration_s))}s",
         f"--timeout={max(1, round(timeout_s))}s",
+        *[arg for header in headers for arg in ("-H", header)],
         "-s",
         str(SCRIPT),
         base_url + paths[0],
