@@ -68,7 +68,7 @@ test: $(STAMP_TEST) $(STAMP42)
 
 CORE_TESTS := tests/test_chain.py tests/test_handler.py tests/test_request.py tests/test_body.py \
 	tests/test_response.py tests/test_disconnect.py tests/test_lifecycle.py \
-	tests/test_checks.py tests/test_pool.py tests/test_tuner.py tests/test_drf.py tests/test_drf_viewsets.py \
+	tests/test_checks.py tests/threads tests/test_hop_cancellation.py tests/test_lifecycle_transactions.py tests/test_drf.py tests/test_drf_viewsets.py \
 	tests/test_drf_crossings.py
 
 $(STAMP42): setup.cfg pyproject.toml

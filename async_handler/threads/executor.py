@@ -112,20 +112,3 @@ class RequestExecutor(Executor):
             if nxt is not None:
                 held.queue.put(nxt)
 
-
-class ParkingExecutor(Executor):
-    """Runs calls that will block on the event loop on threads apart from the running ones.
-
-    A sync middleware that wraps the rest of the chain blocks its thread until
-    the chain below returns. Its call runs here, on a parked thread, so it
-    takes none of the threads sync views compute on and none of their DB
-    connections; the chain below borrows threads as any request does.
-    """
-
-    def __init__(self, pool: ThreadPool) -> None:
-        self._pool = pool
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        future: Future[Any] = Future()
-        self._pool._park_call((future, fn, args, kwargs))
-        return future

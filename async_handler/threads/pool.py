@@ -22,9 +22,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from typing import Any, Callable
+from typing import Callable
 
-from .executor import ParkingExecutor, RequestExecutor
+from .executor import RequestExecutor
+from .parking import Parking, ParkingExecutor
 from .thread import RETIRE, SETTLE, STOP, PoolThread
 from .tuner import Tuner
 
@@ -45,7 +46,7 @@ def _both(first: Hook, then: Hook) -> Hook:
     return both
 
 
-class ThreadPool:
+class ThreadPool(Parking):
     """Up to `size` threads running requests' calls, plus any number parked.
 
     Requests that find `limit` threads running wait in arrival order. Hooks
@@ -218,49 +219,6 @@ class ThreadPool:
         except Exception:
             logger.exception("thread pool must_stay hook failed")
             return False
-
-    # -- parking -----------------------------------------------------------
-
-    def _park_call(self, item: tuple[Any, ...]) -> None:
-        with self._lock:
-            if self._closed:
-                raise RuntimeError("the thread pool is shut down")
-            self._parked += 1
-            if self._idle_parkers:
-                thread = self._idle_parkers.pop()
-            else:
-                thread = PoolThread(self, self._made, parker=True)
-                self._made += 1
-                self._parkers.append(thread)
-                thread.start()
-        thread.queue.put(item)
-
-    def _parker_done(self, thread: PoolThread) -> bool:
-        """A parked call has returned: True when its thread should exit (enough are idle)."""
-        with self._lock:
-            self._parked -= 1
-            if self._closed or len(self._idle_parkers) >= self.size:
-                self._parkers.remove(thread)
-                return True
-            self._idle_parkers.append(thread)
-            return False
-
-    def park(self, thread: PoolThread) -> None:
-        """`thread` (the caller) is about to block on the loop: let another thread run instead."""
-        with self._lock:
-            thread.parked = True
-            self._parked += 1
-            self._active -= 1
-            handed = self._hand_out()
-        for executor, other in handed:
-            other.queue.put(executor)
-
-    def unpark(self, thread: PoolThread) -> None:
-        """`thread` runs again; it may take the running count past the limit until it returns."""
-        with self._lock:
-            thread.parked = False
-            self._parked -= 1
-            self._active += 1
 
     # -- the tuner -----------------------------------------------------------
 

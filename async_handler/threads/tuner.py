@@ -95,7 +95,7 @@ class Tuner(threading.Thread):
         self.join(timeout)
 
     def cpu(self) -> float:
-        """Seconds the pool's threads ran or waited for a CPU (CPU time where schedstat is absent)."""
+        """Seconds the pool's threads ran or waited for a CPU (CPU time without schedstat)."""
         workers = list(self.pool._workers)
         if self._schedstat:
             return _schedstat([w.native_id for w in workers])
