@@ -62,6 +62,23 @@ def _waiter(loop: asyncio.AbstractEventLoop, source: Future[Any]) -> asyncio.Fut
     return target
 
 
+class _Nested(list["asyncio.Task[Any]"]):
+    """The task of a nested async_to_sync while it runs (asgiref appends and removes it).
+
+    Once the request is cancelled, a task the thread starts afterwards (its
+    call had not reached async_to_sync yet) is cancelled as it starts, as one
+    already running is: otherwise it would run its whole course, holding the
+    thread, after the request has ended.
+    """
+
+    cancelled = False
+
+    def append(self, task: asyncio.Task[Any]) -> None:
+        super().append(task)
+        if self.cancelled:
+            task.cancel()
+
+
 async def run_sync(fn: Callable[..., Any], *args: Any) -> Any:
     """Run sync `fn(*args)` where sync_to_async(fn, thread_sensitive=True) would."""
     executor = getattr(AsyncToSync.executors, "current", None)
@@ -78,7 +95,7 @@ async def run_in(executor: Executor, fn: Callable[..., Any], *args: Any) -> Any:
     loop = asyncio.get_running_loop()
     context = contextvars.copy_context()
     restore = _restore_context
-    tasks: list[asyncio.Task[Any]] = []  # a nested async_to_sync's task, while it runs
+    tasks = _Nested()  # a nested async_to_sync's task, while it runs
 
     def child() -> Any:
         saved = (getattr(_local, "main_event_loop", None),
@@ -97,6 +114,7 @@ async def run_in(executor: Executor, fn: Callable[..., Any], *args: Any) -> Any:
     try:
         return await _waiter(loop, call)
     except asyncio.CancelledError:
+        tasks.cancelled = True  # and so is any nested task the call starts from now on
         if not tasks:
             raise  # a plain sync call cannot be interrupted; it finishes on its own
         # The thread is waiting on code it sent back to the loop (a sync
@@ -109,6 +127,7 @@ async def run_in(executor: Executor, fn: Callable[..., Any], *args: Any) -> Any:
         except asyncio.CancelledError:
             pass
         else:
+            tasks.cancelled = False
             return await _waiter(loop, call)  # the nested code chose to finish
         raise
     finally:
