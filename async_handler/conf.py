@@ -32,6 +32,15 @@ DEFAULTS: dict[str, Any] = {
     # Extra middleware classes (dotted paths) whose sync hooks do no I/O and may
     # therefore run on the event loop, in addition to the built-in list.
     "INLINE_MIDDLEWARE": [],
+    # WebSocket views (async_handler.websocket), each overridable per view on the decorator.
+    # Seconds between pings; a client that does not answer within half of it is dropped
+    # and its view cancelled. None: no pings.
+    "WEBSOCKET_HEARTBEAT": 20.0,
+    # Largest message a client may send, in bytes; past it the socket closes with 1009.
+    # 0: no limit.
+    "WEBSOCKET_MAX_MESSAGE_SIZE": 1024 * 1024,
+    # Offer permessage-deflate compression to clients that ask for it.
+    "WEBSOCKET_COMPRESSION": True,
 }
 
 

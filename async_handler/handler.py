@@ -41,6 +41,8 @@ from .response import send_response
 from .threads import RequestExecutor, ThreadPool
 from .view import ViewRunner
 from .watchdog import LoopWatchdog
+from .websocket.aiohttp_socket import AiohttpUpgrade
+from .websocket.transport import UPGRADE_KEY
 
 logger = logging.getLogger("async_handler")
 
@@ -262,6 +264,9 @@ class AsyncDjangoApplication(WSGIHandler):
                 out = web.Response(status=408, text="Request Timeout\n")
                 out.force_close()
                 return out
+            upgrade = None
+            if "Upgrade" in areq.headers:  # a WebSocket view may take the connection over
+                upgrade = environ[UPGRADE_KEY] = AiohttpUpgrade(areq)
             request = self.request_class(environ)
             if lifecycle.started_needs_thread():
                 await self.run_sync(lifecycle.send_started, self.__class__, environ)
@@ -271,6 +276,8 @@ class AsyncDjangoApplication(WSGIHandler):
                 response._resource_closers.append(request.close)
             else:
                 response = await self.get_response_async(request)
+            if upgrade is not None and upgrade.response is not None:
+                return upgrade.response  # the socket was the response, and it has ended
             sent = await send_response(areq, response, self.run_sync)
             if too_large is not None:
                 sent.force_close()

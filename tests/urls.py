@@ -32,4 +32,5 @@ urlpatterns = [
     path("outbound/", views.outbound),
     path("admin/", admin.site.urls),
     path("drf/", include("tests.drf_app.urls")),
+    path("ws/", include("tests.ws_urls")),
 ]

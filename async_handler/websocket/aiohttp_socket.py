@@ -1,0 +1,97 @@
+"""The aiohttp front end's socket transport: aiohttp's web.WebSocketResponse.
+
+aiohttp does the protocol: the 101 response, framing, masking, ping/pong
+heartbeats (an unanswered ping closes the connection, and with it the view's
+task is cancelled), the message size limit (close 1009), UTF-8 checks
+(close 1007) and permessage-deflate. This module only adapts it to
+transport.py's interface.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from aiohttp import WSMsgType, web
+
+from .transport import AcceptOptions, Frame
+
+logger = logging.getLogger("async_handler.websocket")
+
+#: Seconds a closing socket waits for the client's close frame before dropping it.
+CLOSE_TIMEOUT = 5.0
+
+
+class AiohttpUpgrade:
+    """Put in request.META by the handler for requests that ask to upgrade."""
+
+    __slots__ = ("_request", "response", "upgraded", "on_going_away")
+
+    def __init__(self, request: web.BaseRequest) -> None:
+        self._request = request
+        self.response: web.WebSocketResponse | None = None
+        self.upgraded = False
+        self.on_going_away: Callable[[], None] | None = None
+
+    async def accept(self, options: AcceptOptions) -> AiohttpSocket:
+        response = web.WebSocketResponse(
+            protocols=(options.subprotocol,) if options.subprotocol else (),
+            # aiohttp refuses a message of max_msg_size bytes; the setting allows it.
+            heartbeat=options.heartbeat,
+            max_msg_size=options.max_message_size + 1 if options.max_message_size else 0,
+            compress=options.compression, timeout=CLOSE_TIMEOUT)
+        for name, value in options.headers:
+            response.headers[name] = value
+        await response.prepare(self._request)
+        self.response, self.upgraded = response, True
+        # DjangoServer.drain calls this on each connection as the worker stops.
+        self._request.protocol.going_away = self._going_away  # type: ignore[attr-defined]
+        return AiohttpSocket(response, self._request.remote)
+
+    def _going_away(self) -> None:
+        if self.on_going_away is not None:
+            self.on_going_away()
+
+
+class AiohttpSocket:
+    """transport.SocketTransport over an accepted web.WebSocketResponse."""
+
+    __slots__ = ("_ws", "_remote")
+
+    def __init__(self, ws: web.WebSocketResponse, remote: str | None) -> None:
+        self._ws = ws
+        self._remote = remote
+
+    @property
+    def closed(self) -> bool:
+        return self._ws.closed
+
+    @property
+    def close_code(self) -> int | None:
+        return self._ws.close_code
+
+    async def receive(self) -> Frame:
+        msg: Any = await self._ws.receive()
+        kind = msg.type
+        if kind is WSMsgType.TEXT:
+            return Frame("text", msg.data)
+        if kind is WSMsgType.BINARY:
+            return Frame("bytes", msg.data)
+        if kind is WSMsgType.CLOSE:
+            return Frame("close", code=int(msg.data), reason=msg.extra or "")
+        if kind is WSMsgType.ERROR:
+            # The code sent to the client (1009, 1007...); close_code says 1006 once the
+            # client, having read it, drops the connection.
+            code = int(getattr(msg.data, "code", None) or self._ws.close_code or 1006)
+            logger.warning("WebSocket from %s closed with %s: %s", self._remote, code, msg.data)
+            return Frame("close", code=code)
+        return Frame("close", code=self._ws.close_code or 1005)  # CLOSING, CLOSED
+
+    async def send_text(self, data: str) -> None:
+        await self._ws.send_str(data)
+
+    async def send_bytes(self, data: bytes) -> None:
+        await self._ws.send_bytes(data)
+
+    async def close(self, code: int, reason: str) -> None:
+        await self._ws.close(code=code, message=reason.encode())

@@ -1,0 +1,133 @@
+"""Groups on Channels' channel layer (settings.CHANNEL_LAYERS) for a WebSocket view.
+
+A socket that joins a group gets a channel of its own on the layer, as a
+Channels consumer does, read by one task for the life of the socket (with
+channels_redis, the layer multiplexes a process's channels over one
+connection). What arrives on it:
+
+- `{"type": "websocket.send", "text": ...}` or `"bytes"`: sent to the client
+  as is, without waking the view;
+- anything else: handed to the view through `ws.events()`, an async iterator
+  that ends when the socket closes. At most EVENT_BACKLOG events wait for a
+  view that does not read them; past that the oldest is dropped, logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any, AsyncIterator
+
+from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    from .socket import WebSocket
+
+logger = logging.getLogger("async_handler.websocket")
+EVENT_BACKLOG = 100
+_END: Any = None
+
+
+def channel_layer() -> Any:
+    """settings.CHANNEL_LAYERS' default layer, or an error saying what to configure."""
+    try:
+        from channels.layers import get_channel_layer
+    except ImportError as exc:
+        raise ImproperlyConfigured(
+            "WebSocket groups need Channels' channel layers: "
+            "pip install 'async_handler[websocket]'") from exc
+    layer = get_channel_layer()
+    if layer is None:
+        raise ImproperlyConfigured(
+            "ws.join() needs a channel layer, and settings.CHANNEL_LAYERS has none. For one "
+            "process: CHANNEL_LAYERS = {'default': {'BACKEND': "
+            "'channels.layers.InMemoryChannelLayer'}}; across workers and hosts: "
+            "'channels_redis.core.RedisChannelLayer' (pip install channels_redis).")
+    return layer
+
+
+class Membership:
+    """One socket's channel, its groups, and the task that reads the channel."""
+
+    def __init__(self, ws: WebSocket) -> None:
+        self.ws = ws
+        self.layer: Any = None
+        self.channel_name: str | None = None
+        self.groups: set[str] = set()
+        self._reader: asyncio.Task[None] | None = None
+        self._events: asyncio.Queue[Any] = asyncio.Queue()
+
+    async def _channel(self) -> str:
+        if self.channel_name is None:
+            self.layer = channel_layer()
+            self.channel_name = await self.layer.new_channel()
+            self._reader = asyncio.ensure_future(self._read(self.channel_name))
+        return self.channel_name
+
+    async def join(self, group: str) -> None:
+        channel = await self._channel()
+        await self.layer.group_add(group, channel)
+        self.groups.add(group)
+
+    async def leave(self, group: str) -> None:
+        if group in self.groups:
+            self.groups.discard(group)
+            await self.layer.group_discard(group, self.channel_name)
+
+    async def group_send(self, group: str, message: dict[str, Any]) -> None:
+        await channel_layer().group_send(group, message)
+
+    async def _read(self, channel: str) -> None:
+        ws = self.ws
+        try:
+            while not ws.closed:
+                message = await self.layer.receive(channel)
+                kind = message.get("type")
+                if kind == "websocket.send":
+                    if message.get("bytes") is not None:
+                        await ws.send_bytes(message["bytes"])
+                    elif message.get("text") is not None:
+                        await ws.send_text(message["text"])
+                else:
+                    self._event(message)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the socket closed under a send, or the layer failed
+            if not ws.closed:
+                logger.warning("Reading channel %s for %s stopped: %r", channel,
+                               ws.request.path, exc)
+        finally:
+            self._event(_END)
+
+    def _event(self, message: Any) -> None:
+        if self._events.qsize() >= EVENT_BACKLOG:
+            dropped = self._events.get_nowait()
+            logger.warning("WebSocket view at %s does not read ws.events(): dropped %r",
+                           self.ws.request.path, dropped.get("type") if dropped else None)
+        self._events.put_nowait(message)
+
+    def socket_closed(self) -> None:
+        """Ends ws.events() for the view."""
+        self._event(_END)
+
+    async def events(self) -> AsyncIterator[dict[str, Any]]:
+        if self.ws.closed:
+            return
+        await self._channel()
+        while True:
+            message = await self._events.get()
+            if message is _END:
+                self._events.put_nowait(_END)  # for any other reader
+                return
+            yield message
+
+    async def stop(self) -> None:
+        """Stop reading and leave every group (the layer would expire them only after a day)."""
+        if self._reader is not None:
+            self._reader.cancel()
+            await asyncio.gather(self._reader, return_exceptions=True)
+        for group in list(self.groups):
+            try:
+                await self.leave(group)
+            except Exception as exc:
+                logger.warning("Could not leave group %s: %r", group, exc)

@@ -1,0 +1,91 @@
+"""Clients that vanish or stop answering pings cancel their view; sockets that used the ORM
+hold no pool thread while they wait; nothing leaks."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from async_handler import AsyncDjangoApplication
+from tests import ws_views
+from tests.server import LiveServer
+from tests.ws_support import close_raw, open_raw, until
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+async def test_a_client_that_vanishes_cancels_its_view(live_server: LiveServer,
+                                                       app: AsyncDjangoApplication) -> None:
+    ws_views.STATE["cancelled"] = 0
+    baseline = len(asyncio.all_tasks())
+    sockets = [await open_raw(live_server.port, "/ws/cancellable/") for _ in range(5)]
+    for reader, _ in sockets:
+        await reader.readexactly(7)  # the "ready" text frame: 0x81 0x05 ready
+    for _, writer in sockets:
+        await close_raw(writer)  # no close frame: the TCP connection just ends
+    await until(lambda: ws_views.STATE["cancelled"] == 5, what="5 views cancelled")
+    await until(lambda: len(asyncio.all_tasks()) <= baseline, what="tasks gone")
+    assert app.pool is not None and app.pool.busy == 0
+
+
+async def test_a_client_that_stops_answering_pings_is_dropped_and_its_view_cancelled(
+        live_server: LiveServer, client: aiohttp.ClientSession) -> None:
+    ws_views.STATE.pop("heartbeat_cancelled", None)
+    # autoping=False: the client reads pings as messages and never answers them.
+    async with client.ws_connect(f"{live_server.url}/ws/heartbeat/", autoping=False) as ws:
+        assert await ws.receive_str() == "ready"
+        msg = await ws.receive(timeout=10)
+        assert msg.type is aiohttp.WSMsgType.PING
+        await until(lambda: ws_views.STATE.get("heartbeat_cancelled"), what="view cancelled")
+        while msg.type is aiohttp.WSMsgType.PING:
+            msg = await ws.receive(timeout=10)
+        assert msg.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSE)
+
+
+async def test_a_client_that_answers_pings_stays(live_server: LiveServer,
+                                                 client: aiohttp.ClientSession) -> None:
+    ws_views.STATE.pop("heartbeat_cancelled", None)
+    async with client.ws_connect(f"{live_server.url}/ws/heartbeat/", autoping=False) as ws:
+        assert await ws.receive_str() == "ready"
+        for _ in range(3):  # three heartbeats, each answered
+            msg = await ws.receive(timeout=10)
+            assert msg.type is aiohttp.WSMsgType.PING
+            await ws.pong(msg.data)
+        await ws.send_str("still here")
+        msg = await ws.receive(timeout=10)
+        while msg.type is aiohttp.WSMsgType.PING:
+            await ws.pong(msg.data)
+            msg = await ws.receive(timeout=10)
+        assert msg.data == "still here"
+    assert not ws_views.STATE.get("heartbeat_cancelled")
+
+
+async def test_sockets_that_used_the_orm_hold_no_pool_thread_while_they_wait(
+        live_server: LiveServer, client: aiohttp.ClientSession,
+        app: AsyncDjangoApplication) -> None:
+    """Three times as many sockets as threads each made an ORM call and wait on the client;
+    the pool is idle, a sync view is served, and every socket still answers."""
+    assert app.pool is not None
+    n = 3 * app.pool.size
+    sockets = [await client.ws_connect(f"{live_server.url}/ws/orm/") for _ in range(n)]
+    try:
+        for i, ws in enumerate(sockets):
+            await ws.send_str(f"m{i}")
+            reply = await ws.receive_json()
+            assert reply["message"] == f"m{i}"
+        assert app.pool.busy == 0
+        async with client.get(f"{live_server.url}/sync/") as response:
+            assert (response.status, await response.text()) == (200, "hello sync")
+        for ws in sockets:
+            await ws.send_str("again")
+            assert (await ws.receive_json())["message"] == "again"
+    finally:
+        for ws in sockets:
+            await ws.close()

@@ -1,0 +1,26 @@
+"""WebSocket URLs, included under /ws/ by tests/urls.py."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from tests import ws_views as v
+
+urlpatterns = [
+    path("echo/", v.echo),
+    path("json/", v.echo_json),
+    path("typed/", v.typed),
+    path("closes/<int:code>/", v.closes),
+    path("subprotocol/", v.subprotocol),
+    path("whoami/", v.whoami),
+    path("refuses/", v.refuses),
+    path("closes-first/", v.closes_first),
+    path("cancellable/", v.cancellable),
+    path("orm/", v.orm),
+    path("raises/", v.raises),
+    path("small/", v.small),
+    path("heartbeat/", v.heartbeat),
+    path("signals/", v.signals),
+    path("room/<str:name>/", v.room),
+    path("no-layer/", v.no_layer),
+]

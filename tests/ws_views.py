@@ -1,0 +1,172 @@
+"""WebSocket views for the tests (tests/test_websocket*.py), under /ws/ in tests/urls.py."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.core.signals import request_finished, request_started
+from django.http import HttpResponse
+
+from async_handler.websocket import WebSocket, websocket_view
+
+#: What the in-process tests read back: close codes seen, cancellations, signals.
+STATE: dict[str, Any] = {}
+
+
+@websocket_view
+async def echo(request: Any, ws: WebSocket) -> None:
+    async for message in ws:
+        if isinstance(message, str):
+            await ws.send_text(message)
+        else:
+            await ws.send_bytes(message)
+    STATE["client_close"] = (ws.close_code, ws.close_reason)
+
+
+@websocket_view
+async def echo_json(request: Any, ws: WebSocket) -> None:
+    while True:
+        document = await ws.receive_json()
+        await ws.send_json({"echo": document})
+
+
+@websocket_view
+async def typed(request: Any, ws: WebSocket) -> None:
+    """A text frame, then a binary one; anything else closes with 1003."""
+    try:
+        text = await ws.receive_text()
+        data = await ws.receive_bytes()
+    except TypeError as exc:
+        await ws.close(1003, str(exc)[:100])
+        return
+    await ws.send_json({"text": text, "bytes": data.hex()})
+
+
+@websocket_view
+async def closes(request: Any, ws: WebSocket, code: int) -> None:
+    await ws.send_text("bye")
+    await ws.close(code, "closing on purpose")
+
+
+@websocket_view(subprotocols=["chat.v2", "chat.v1"])
+async def subprotocol(request: Any, ws: WebSocket) -> None:
+    await ws.send_json({"offered": ws.subprotocols, "chosen": ws.subprotocol})
+
+
+@login_required
+@websocket_view
+async def whoami(request: Any, ws: WebSocket) -> None:
+    request.session["socket_visits"] = request.session.get("socket_visits", 0) + 1
+    await ws.send_json({"user": (await request.auser()).username,
+                        "visits": request.session["socket_visits"], "pid": os.getpid()})
+    await ws.receive()
+
+
+@websocket_view
+async def refuses(request: Any, ws: WebSocket) -> HttpResponse:
+    return HttpResponse("not you", status=418)
+
+
+@websocket_view
+async def closes_first(request: Any, ws: WebSocket) -> None:
+    await ws.close()
+
+
+@websocket_view
+async def cancellable(request: Any, ws: WebSocket) -> None:
+    await ws.send_text("ready")
+    try:
+        await asyncio.sleep(60)
+    except asyncio.CancelledError:
+        STATE["cancelled"] = STATE.get("cancelled", 0) + 1
+        raise
+
+
+@websocket_view
+async def orm(request: Any, ws: WebSocket) -> None:
+    """An ORM call, then a wait on the socket that must not hold a pool thread."""
+    count = await User.objects.acount()
+    async for message in ws:
+        await ws.send_json({"users": count, "message": message})
+
+
+@websocket_view
+async def raises(request: Any, ws: WebSocket) -> None:
+    await ws.send_text("about to fail")
+    raise RuntimeError("view failed")
+
+
+@websocket_view(max_message_size=1024)
+async def small(request: Any, ws: WebSocket) -> None:
+    async for message in ws:
+        await ws.send_text(f"got {len(message)}")
+    STATE["small_close"] = ws.close_code
+
+
+@websocket_view(heartbeat=0.5)
+async def heartbeat(request: Any, ws: WebSocket) -> None:
+    await ws.send_text("ready")
+    try:
+        async for message in ws:
+            await ws.send_text(message)
+    except asyncio.CancelledError:
+        STATE["heartbeat_cancelled"] = True
+        raise
+
+
+@websocket_view
+async def signals(request: Any, ws: WebSocket) -> None:
+    await ws.send_json(STATE.get("signals", []))
+    await ws.receive()
+
+
+def _record(signal: str) -> Any:
+    def receiver(**kwargs: Any) -> None:
+        STATE.setdefault("signals", []).append(signal)
+    return receiver
+
+
+record_started, record_finished = _record("started"), _record("finished")
+
+
+def listen_to_signals() -> None:
+    STATE["signals"] = []
+    request_started.connect(record_started)
+    request_finished.connect(record_finished)
+
+
+def stop_listening() -> None:
+    request_started.disconnect(record_started)
+    request_finished.disconnect(record_finished)
+
+
+@websocket_view
+async def room(request: Any, ws: WebSocket, name: str) -> None:
+    """Joins room-<name>; says "joined", forwards events as JSON, relays what it receives."""
+    group = f"room-{name}"
+    await ws.join(group)
+    await ws.send_json({"joined": group, "pid": os.getpid()})
+
+    async def forward_events() -> None:
+        async for event in ws.events():
+            await ws.send_json({"event": event})
+
+    task = asyncio.ensure_future(forward_events())
+    try:
+        async for message in ws:
+            await ws.group_send(group, {"type": "websocket.send", "text": message})
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+@websocket_view
+async def no_layer(request: Any, ws: WebSocket) -> None:
+    try:
+        await ws.join("anything")
+    except Exception as exc:
+        await ws.send_json({"error": type(exc).__name__, "message": str(exc)})
