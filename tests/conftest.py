@@ -80,6 +80,22 @@ def postgres() -> Iterator[Any]:
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def redis() -> Iterator[Any]:
+    """A throwaway redis-server on a unix socket (tests/services/redis.py), stopped after."""
+    from tests.services import redis as rd
+
+    if not rd.available():
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is missing: `make test` runs tests/services/ensure.sh")
+        pytest.skip("redis-server is not installed (tests/services/ensure.sh installs it)")
+    server = rd.RedisServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def drf_clean() -> Iterator[None]:
     """DRF tests' clean slate; the DRF modules use it through their pytestmark."""

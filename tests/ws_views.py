@@ -149,7 +149,7 @@ async def room(request: Any, ws: WebSocket, name: str) -> None:
     """Joins room-<name>; says "joined", forwards events as JSON, relays what it receives."""
     group = f"room-{name}"
     await ws.join(group)
-    await ws.send_json({"joined": group, "pid": os.getpid()})
+    await ws.send_json({"joined": group, "pid": os.getpid(), "channel": ws.channel_name})
 
     async def forward_events() -> None:
         async for event in ws.events():
@@ -158,7 +158,13 @@ async def room(request: Any, ws: WebSocket, name: str) -> None:
     task = asyncio.ensure_future(forward_events())
     try:
         async for message in ws:
-            await ws.group_send(group, {"type": "websocket.send", "text": message})
+            if message == "/leave":
+                await ws.leave(group)
+                await ws.send_text("left")
+            elif message == "/here":
+                await ws.send_text("here")
+            else:
+                await ws.group_send(group, {"type": "websocket.send", "text": message})
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
