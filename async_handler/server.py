@@ -167,11 +167,12 @@ class DjangoServer(web.Server):
         deadline = loop.time() + grace
         closing_idle_at = min(deadline, loop.time() + linger)
         self.keep_alive = False
-        for conn in list(self._connections):
-            going_away = getattr(conn, "going_away", None)
-            if going_away is not None:  # an open WebSocket: close 1001 (websocket/)
-                going_away()
         while loop.time() < deadline:
+            for conn in list(self._connections):
+                # An open WebSocket, or one accepted since: closes with 1001 (websocket/).
+                going_away = getattr(conn, "going_away", None)
+                if going_away is not None:
+                    going_away()
             await asyncio.sleep(0.02)
             if loop.time() >= closing_idle_at:
                 for conn in list(self._connections):

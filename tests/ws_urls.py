@@ -23,4 +23,5 @@ urlpatterns = [
     path("signals/", v.signals),
     path("room/<str:name>/", v.room),
     path("no-layer/", v.no_layer),
+    path("pid/", v.pid),
 ]

@@ -176,3 +176,11 @@ async def no_layer(request: Any, ws: WebSocket) -> None:
         await ws.join("anything")
     except Exception as exc:
         await ws.send_json({"error": type(exc).__name__, "message": str(exc)})
+
+
+@websocket_view
+async def pid(request: Any, ws: WebSocket) -> None:
+    """Says which worker serves it, then echoes text."""
+    await ws.send_json({"pid": os.getpid()})
+    async for message in ws:
+        await ws.send_text(str(message))
