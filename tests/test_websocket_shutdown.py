@@ -14,7 +14,6 @@ import aiohttp
 import pytest
 
 from tests.server import Gunicorn
-from tests.worker_support import poll
 
 
 async def _open(client: aiohttp.ClientSession, g: Gunicorn, n: int, path: str = "/ws/echo/",
