@@ -37,21 +37,31 @@ async def test_a_client_that_vanishes_cancels_its_view(live_server: LiveServer,
 
 async def test_a_client_that_stops_answering_pings_is_dropped_and_its_view_cancelled(
         live_server: LiveServer, client: aiohttp.ClientSession) -> None:
-    ws_views.STATE.pop("heartbeat_cancelled", None)
+    ws_views.STATE["cancelled"] = 0
     # autoping=False: the client reads pings as messages and never answers them.
-    async with client.ws_connect(f"{live_server.url}/ws/heartbeat/", autoping=False) as ws:
+    url = f"{live_server.url}/ws/cancellable-heartbeat/"
+    async with client.ws_connect(url, autoping=False) as ws:
         assert await ws.receive_str() == "ready"
         msg = await ws.receive(timeout=10)
         assert msg.type is aiohttp.WSMsgType.PING
-        await until(lambda: ws_views.STATE.get("heartbeat_cancelled"), what="view cancelled")
+        await until(lambda: ws_views.STATE["cancelled"] == 1, what="view cancelled")
         while msg.type is aiohttp.WSMsgType.PING:
             msg = await ws.receive(timeout=10)
         assert msg.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSE)
 
 
+async def test_a_reading_view_sees_an_unresponsive_client_end_with_1006(
+        live_server: LiveServer, client: aiohttp.ClientSession) -> None:
+    ws_views.STATE.pop("heartbeat_end", None)
+    async with client.ws_connect(f"{live_server.url}/ws/heartbeat/", autoping=False) as ws:
+        assert await ws.receive_str() == "ready"
+        await until(lambda: "heartbeat_end" in ws_views.STATE, what="the view's loop ended")
+    assert ws_views.STATE["heartbeat_end"] == 1006
+
+
 async def test_a_client_that_answers_pings_stays(live_server: LiveServer,
                                                  client: aiohttp.ClientSession) -> None:
-    ws_views.STATE.pop("heartbeat_cancelled", None)
+    ws_views.STATE.pop("heartbeat_end", None)
     async with client.ws_connect(f"{live_server.url}/ws/heartbeat/", autoping=False) as ws:
         assert await ws.receive_str() == "ready"
         for _ in range(3):  # three heartbeats, each answered
@@ -64,7 +74,7 @@ async def test_a_client_that_answers_pings_stays(live_server: LiveServer,
             await ws.pong(msg.data)
             msg = await ws.receive(timeout=10)
         assert msg.data == "still here"
-    assert not ws_views.STATE.get("heartbeat_cancelled")
+        assert "heartbeat_end" not in ws_views.STATE
 
 
 async def test_sockets_that_used_the_orm_hold_no_pool_thread_while_they_wait(

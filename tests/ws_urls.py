@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.urls import path
 
+from async_handler.websocket import consumer_view
+from tests import ws_consumers as c
 from tests import ws_views as v
 
 urlpatterns = [
@@ -16,6 +18,7 @@ urlpatterns = [
     path("refuses/", v.refuses),
     path("closes-first/", v.closes_first),
     path("cancellable/", v.cancellable),
+    path("cancellable-heartbeat/", v.cancellable_heartbeat),
     path("orm/", v.orm),
     path("raises/", v.raises),
     path("small/", v.small),
@@ -24,4 +27,7 @@ urlpatterns = [
     path("room/<str:name>/", v.room),
     path("no-layer/", v.no_layer),
     path("pid/", v.pid),
+    path("consumer/async/<str:room>/", consumer_view(c.AsyncChat.as_asgi())),
+    path("consumer/json/", consumer_view(c.JsonChat.as_asgi())),
+    path("consumer/sync/", consumer_view(c.SyncChat.as_asgi())),
 ]

@@ -76,14 +76,18 @@ async def closes_first(request: Any, ws: WebSocket) -> None:
     await ws.close()
 
 
-@websocket_view
-async def cancellable(request: Any, ws: WebSocket) -> None:
+async def _sleeper(request: Any, ws: WebSocket) -> None:
+    """Never reads the socket: only cancellation can end it."""
     await ws.send_text("ready")
     try:
         await asyncio.sleep(60)
     except asyncio.CancelledError:
         STATE["cancelled"] = STATE.get("cancelled", 0) + 1
         raise
+
+
+cancellable = websocket_view(_sleeper)
+cancellable_heartbeat = websocket_view(heartbeat=0.5)(_sleeper)
 
 
 @websocket_view
@@ -110,12 +114,9 @@ async def small(request: Any, ws: WebSocket) -> None:
 @websocket_view(heartbeat=0.5)
 async def heartbeat(request: Any, ws: WebSocket) -> None:
     await ws.send_text("ready")
-    try:
-        async for message in ws:
-            await ws.send_text(message)
-    except asyncio.CancelledError:
-        STATE["heartbeat_cancelled"] = True
-        raise
+    async for message in ws:
+        await ws.send_text(message)
+    STATE["heartbeat_end"] = ws.close_code
 
 
 @websocket_view

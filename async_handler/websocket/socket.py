@@ -51,6 +51,7 @@ class WebSocket:
         self._transport: SocketTransport | None = None
         self._state = NEW
         self._going_away: asyncio.Task[None] | None = None
+        self.closed_by: str | None = None
         self._membership: Membership | None = None
 
     @property
@@ -88,9 +89,11 @@ class WebSocket:
             raise WebSocketDisconnect(self.close_code, self.close_reason)
         return self._transport
 
-    def _ended(self, code: int | None, reason: str) -> None:
+    def _ended(self, code: int | None, reason: str, by: str | None = None) -> None:
         if self._state != CLOSED:
             self._state, self.close_code, self.close_reason = CLOSED, code, reason
+            #: "client" or "view" after a close handshake one of them began.
+            self.closed_by = by
             if self._membership is not None:
                 self._membership.socket_closed()
 
@@ -104,7 +107,7 @@ class WebSocket:
         transport = await self._open()
         frame = await transport.receive()
         if frame.kind == "close":
-            self._ended(frame.code, frame.reason)
+            self._ended(frame.code, frame.reason, "client" if frame.code != 1006 else None)
             raise WebSocketDisconnect(self.close_code, self.close_reason)
         assert frame.data is not None
         return frame.data
@@ -167,7 +170,7 @@ class WebSocket:
         if self._state == CLOSED:
             return
         transport = self._transport
-        self._ended(code, reason)
+        self._ended(code, reason, "server" if code == 1001 and self._going_away else "view")
         if transport is not None and not transport.closed:
             try:
                 await transport.close(code, reason)

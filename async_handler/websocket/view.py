@@ -13,6 +13,7 @@ request_finished fires once, for the socket.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from typing import Any, Awaitable, Callable
@@ -45,7 +46,7 @@ async def serve(view: View, options: ViewOptions, request: Any, args: Any, kwarg
     cancelled = True
     try:
         try:
-            result = await view(request, ws, *args, **kwargs)
+            result = await _run(view(request, ws, *args, **kwargs), ws)
         except WebSocketDisconnect:
             result = None
         except Exception:
@@ -66,6 +67,31 @@ async def serve(view: View, options: ViewOptions, request: Any, args: Any, kwarg
     response = HttpResponse("WebSocket refused\n", status=403, content_type="text/plain")
     response._has_been_logged = True  # type: ignore[attr-defined]
     return response
+
+
+async def _run(coro: Awaitable[Any], ws: WebSocket) -> Any:
+    """Await the view in a task of its own, cancelled with the request, except once.
+
+    Once a close handshake that the client or the view began is done, aiohttp
+    drops the connection and so cancels the request: the view then gets to
+    finish what it does after the socket (a consumer's disconnect handler, a
+    last write), and the request its middleware and request_finished. A
+    client that vanishes, or a server that stops, cancels the view.
+    """
+    task = asyncio.ensure_future(coro)
+    spared = False
+    while True:
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if task.done() or spared or ws.closed_by not in ("client", "view"):
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+                raise
+            spared = True
+            current = asyncio.current_task()
+            if current is not None and hasattr(current, "uncancel"):
+                current.uncancel()
 
 
 def websocket_view(view: View | None = None, /, *, heartbeat: Any = DEFAULT,
