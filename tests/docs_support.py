@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "sample_project"
-DOCS = ("README.md", "DEPLOYMENT.md", "MIGRATING.md")
+DOCS = ("README.md", "DEPLOYMENT.md", "MIGRATING.md", "CHANNELS.md")
 SHELL_LANGS = {"sh", "bash", "shell", "console"}
 FENCE = re.compile(r"^(?P<indent>[ ]*)```(?P<lang>[\w+-]*)[ \t]*$")
 

@@ -1,11 +1,11 @@
 """Every command the docs show is run by a test here or mapped to what exercises it.
 
-The docs are README.md, DEPLOYMENT.md and MIGRATING.md. COVERAGE names each shell command
-they show: "run" commands are read from the docs and run by the test named (adapted only
-as noted: mysite becomes sample_project, ports and paths become temporary ones); "make"
-commands map to a Makefile target; "host" commands change a real server, and the test
-named checks the files they act on. A command that is in the docs but not in COVERAGE
-fails, and so does a COVERAGE entry the docs no longer show.
+The docs are README.md, DEPLOYMENT.md, MIGRATING.md and CHANNELS.md. COVERAGE names each
+shell command they show: "run" commands are read from the docs and run by the test named
+(adapted only as noted: mysite becomes sample_project, ports and paths become temporary
+ones); "make" commands map to a Makefile target; "host" commands change a real server, and
+the test named checks the files they act on. A command that is in the docs but not in
+COVERAGE fails, and so does a COVERAGE entry the docs no longer show.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""WebSocket views under real gunicorn masters: the aiohttp worker on asyncio and uvloop, and
-426 (never a 500) under gunicorn's own plain WSGI workers."""
+"""WebSocket views under real servers: gunicorn with the aiohttp worker on asyncio and uvloop,
+426 (never a 500) under gunicorn's own plain WSGI workers, and manage.py runserver."""
 
 from __future__ import annotations
 
@@ -50,3 +50,14 @@ async def test_plain_wsgi_workers_answer_426(worker: str, args: tuple[str, ...],
                 assert response.status == 426
                 assert "cannot upgrade connections to WebSocket" in await response.text()
         assert "Traceback" not in g.output()
+
+
+async def test_runserver_serves_websockets() -> None:
+    from tests.test_runserver import runserver
+
+    with runserver("127.0.0.1:0", "--noreload") as (url, _, log):
+        async with aiohttp.ClientSession() as client:
+            async with client.ws_connect(f"{url}/ws/echo/") as ws:
+                await ws.send_str("under runserver")
+                assert await ws.receive_str() == "under runserver"
+        assert "Traceback" not in log.read_text()
