@@ -44,6 +44,9 @@ DEFAULTS: dict[str, Any] = {
     "WEBSOCKET_MAX_MESSAGE_SIZE": 1024 * 1024,
     # Offer permessage-deflate compression to clients that ask for it.
     "WEBSOCKET_COMPRESSION": True,
+    # Seconds a send may wait for a client that does not read (the send buffer is full);
+    # past it the connection is dropped and the view cancelled. None: wait for ever.
+    "WEBSOCKET_SEND_TIMEOUT": 30.0,
 }
 
 

@@ -90,7 +90,7 @@ async def test_sockets_that_used_the_orm_hold_no_pool_thread_while_they_wait(
             await ws.send_str(f"m{i}")
             reply = await ws.receive_json()
             assert reply["message"] == f"m{i}"
-        assert app.pool.busy == 0
+        await until(lambda: app.pool.busy == 0, what="an idle pool")  # threads hand back late
         async with client.get(f"{live_server.url}/sync/") as response:
             assert (response.status, await response.text()) == (200, "hello sync")
         for ws in sockets:
@@ -99,3 +99,21 @@ async def test_sockets_that_used_the_orm_hold_no_pool_thread_while_they_wait(
     finally:
         for ws in sockets:
             await ws.close()
+
+
+async def test_a_client_that_never_reads_is_dropped_past_the_send_timeout(
+        live_server: LiveServer, app: AsyncDjangoApplication,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The send buffer is bounded: the view's sends wait once it is full, and a client that
+    leaves it full for send_timeout (0.5 s on this view) is dropped, its view cancelled."""
+    ws_views.STATE.pop("flood_end", None)
+    ws_views.STATE["flood_sent"] = 0
+    reader, writer = await open_raw(live_server.port, "/ws/flood/")
+    try:
+        await until(lambda: ws_views.STATE.get("flood_end") in ("cancelled", "disconnected 1006"),
+                    what="view dropped")
+    finally:
+        await close_raw(writer)
+    assert ws_views.STATE["flood_sent"] > 0
+    assert any("read nothing for 0.5 s" in r.getMessage() for r in caplog.records)
+    assert app.pool is not None and app.pool.busy == 0

@@ -27,6 +27,7 @@ urlpatterns = [
     path("room/<str:name>/", v.room),
     path("no-layer/", v.no_layer),
     path("pid/", v.pid),
+    path("flood/", v.flood),
     path("consumer/async/<str:room>/", consumer_view(c.AsyncChat.as_asgi())),
     path("consumer/json/", consumer_view(c.JsonChat.as_asgi())),
     path("consumer/sync/", consumer_view(c.SyncChat.as_asgi())),

@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.core.signals import request_finished, request_started
 from django.http import HttpResponse
 
-from async_handler.websocket import WebSocket, websocket_view
+from async_handler.websocket import WebSocket, WebSocketDisconnect, websocket_view
 
 #: What the in-process tests read back: close codes seen, cancellations, signals.
 STATE: dict[str, Any] = {}
@@ -185,3 +185,18 @@ async def pid(request: Any, ws: WebSocket) -> None:
     await ws.send_json({"pid": os.getpid()})
     async for message in ws:
         await ws.send_text(str(message))
+
+
+@websocket_view(send_timeout=0.5)
+async def flood(request: Any, ws: WebSocket) -> None:
+    """Sends 64 KiB messages as fast as the client takes them."""
+    block = b"x" * 65536
+    try:
+        while True:
+            await ws.send_bytes(block)
+            STATE["flood_sent"] = STATE.get("flood_sent", 0) + 1
+    except asyncio.CancelledError:
+        STATE["flood_end"] = "cancelled"
+        raise
+    except WebSocketDisconnect as exc:  # the send under way when the client was dropped
+        STATE["flood_end"] = f"disconnected {exc.code}"

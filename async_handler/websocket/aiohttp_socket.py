@@ -9,8 +9,9 @@ transport.py's interface.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 from aiohttp import WSMsgType, web
 
@@ -46,7 +47,7 @@ class AiohttpUpgrade:
         self.response, self.upgraded = response, True
         # DjangoServer.drain calls this on each connection as the worker stops.
         self._request.protocol.going_away = self._going_away  # type: ignore[attr-defined]
-        return AiohttpSocket(response, self._request.remote)
+        return AiohttpSocket(response, self._request, options.send_timeout)
 
     def _going_away(self) -> None:
         if self.on_going_away is not None:
@@ -56,11 +57,14 @@ class AiohttpUpgrade:
 class AiohttpSocket:
     """transport.SocketTransport over an accepted web.WebSocketResponse."""
 
-    __slots__ = ("_ws", "_remote")
+    __slots__ = ("_ws", "_request", "_remote", "_send_timeout")
 
-    def __init__(self, ws: web.WebSocketResponse, remote: str | None) -> None:
+    def __init__(self, ws: web.WebSocketResponse, request: web.BaseRequest,
+                 send_timeout: float | None) -> None:
         self._ws = ws
-        self._remote = remote
+        self._request = request
+        self._remote = request.remote
+        self._send_timeout = send_timeout
 
     @property
     def closed(self) -> bool:
@@ -88,10 +92,34 @@ class AiohttpSocket:
         return Frame("close", code=self._ws.close_code or 1005)  # CLOSING, CLOSED
 
     async def send_text(self, data: str) -> None:
-        await self._ws.send_str(data)
+        await self._bounded(self._ws.send_str(data))
 
     async def send_bytes(self, data: bytes) -> None:
-        await self._ws.send_bytes(data)
+        await self._bounded(self._ws.send_bytes(data))
+
+    async def _bounded(self, sending: Awaitable[None]) -> None:
+        """Send, dropping a client that leaves the send buffer full past the send timeout.
+
+        aiohttp waits for the buffer to drain below its limit before a send
+        returns, so what waits for a client is bounded; a client that never
+        reads would hold the sender for ever. Dropping the connection cancels
+        the view, as any vanished client does.
+        """
+        if not self._send_timeout:
+            await sending
+            return
+        timer = asyncio.get_running_loop().call_later(self._send_timeout, self._stalled)
+        try:
+            await sending
+        finally:
+            timer.cancel()
+
+    def _stalled(self) -> None:
+        logger.warning("WebSocket client %s read nothing for %s s with the send buffer full; "
+                       "dropping it", self._remote, self._send_timeout)
+        transport = self._request.transport
+        if transport is not None:
+            transport.abort()
 
     async def close(self, code: int, reason: str) -> None:
         await self._ws.close(code=code, message=reason.encode())

@@ -19,6 +19,7 @@ class ViewOptions:
     heartbeat: Any = DEFAULT
     max_message_size: Any = DEFAULT
     compression: Any = DEFAULT
+    send_timeout: Any = DEFAULT
     subprotocols: tuple[str, ...] = ()
     check_origin: bool = True
 

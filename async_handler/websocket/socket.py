@@ -77,7 +77,8 @@ class WebSocket:
         self._transport = await self._upgrade.accept(AcceptOptions(
             subprotocol=subprotocol, heartbeat=opts.resolved("heartbeat"),
             max_message_size=int(opts.resolved("max_message_size") or 0),
-            compression=bool(opts.resolved("compression")), headers=tuple(headers)))
+            compression=bool(opts.resolved("compression")),
+            send_timeout=opts.resolved("send_timeout") or None, headers=tuple(headers)))
         self._upgrade.on_going_away = self._server_stopping
         self.subprotocol = subprotocol
         self._state = OPEN

@@ -35,6 +35,7 @@ class AcceptOptions:
     heartbeat: float | None  # seconds between pings; None: no pings
     max_message_size: int  # bytes; 0: no limit
     compression: bool  # offer permessage-deflate
+    send_timeout: float | None = None  # seconds a send may wait on a full buffer; then drop
     headers: tuple[tuple[str, str], ...] = ()  # extra headers on the 101 response
 
 

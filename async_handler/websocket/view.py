@@ -97,17 +97,17 @@ async def _run(coro: Awaitable[Any], ws: WebSocket) -> Any:
 def websocket_view(view: View | None = None, /, *, heartbeat: Any = DEFAULT,
                    max_message_size: Any = DEFAULT, compression: Any = DEFAULT,
                    subprotocols: tuple[str, ...] | list[str] = (),
-                   check_origin: bool = True) -> Any:
+                   check_origin: bool = True, send_timeout: Any = DEFAULT) -> Any:
     """Make `async def view(request, ws, *args, **kwargs)` a Django view serving a WebSocket.
 
     Used bare or with per-view options: heartbeat (seconds, None: no pings),
-    max_message_size (bytes, 0: none) and compression default to
-    ASYNC_HANDLER's WEBSOCKET_* settings; subprotocols the view speaks, in no
+    max_message_size (bytes, 0: none), compression and send_timeout (seconds)
+    default to ASYNC_HANDLER's WEBSOCKET_* settings; subprotocols the view speaks, in no
     order (the client's preference wins); check_origin=False lets any site's
     pages connect.
     """
-    options = ViewOptions(heartbeat, max_message_size, compression, tuple(subprotocols),
-                          check_origin)
+    options = ViewOptions(heartbeat, max_message_size, compression, send_timeout,
+                          tuple(subprotocols), check_origin)
 
     def decorate(view: View) -> View:
         if not iscoroutinefunction(view):
