@@ -10,8 +10,9 @@ STAMP := $(VENV)/.installed
 STAMP_TEST := $(VENV)/.installed-test
 STAMP_LINT := $(VENV)/.installed-lint
 STAMP_BENCH := $(VENV)/.installed-bench
-# What `make run` serves the sample project with: the package, DRF and uvloop.
-RUN_EXTRAS := drf,uvloop
+# What `make run` serves the sample project with: the package, DRF, uvloop and the chat's
+# channel layer (the websocket extra).
+RUN_EXTRAS := drf,uvloop,websocket
 # Django 4.2 LTS keeps working: its own virtualenv runs the core tests.
 VENV42 ?= .venv-django42
 STAMP42 := $(VENV42)/.installed
@@ -54,7 +55,15 @@ run: $(STAMP)
 	@echo "==> [3/3] Starting gunicorn: 2 async_handler workers on http://$(HOST):$(PORT)/"
 	@echo "    Then open http://$(HOST):$(PORT)/ (admin: /admin/, user admin, password async-demo)."
 	@echo "    Ctrl-C stops it. Port in use? Try: make run PORT=8001"
-	@cd sample_project && exec ../$(BIN)/gunicorn sample_project.wsgi \
+	@cd sample_project && \
+	if [ -z "$$SAMPLE_PROJECT_REDIS_URL" ] && command -v redis-server >/dev/null 2>&1; then \
+		dir=$$(mktemp -d); \
+		redis-server --port 0 --unixsocket "$$dir/redis.sock" --unixsocketperm 700 --save "" \
+			--appendonly no --dir "$$dir" --logfile "$$dir/redis.log" & \
+		export SAMPLE_PROJECT_REDIS_URL="unix://$$dir/redis.sock"; \
+		echo "    The chat's rooms reach both workers through a throwaway redis-server in $$dir"; \
+	fi; \
+	exec ../$(BIN)/gunicorn sample_project.wsgi \
 		-k async_handler.worker.AiohttpWorker --bind $(HOST):$(PORT) \
 		--workers 2 --no-control-socket --access-logfile -
 

@@ -11,6 +11,7 @@ COVERAGE fails, and so does a COVERAGE entry the docs no longer show.
 from __future__ import annotations
 
 import ast
+import asyncio
 import configparser
 import importlib
 import re
@@ -41,6 +42,7 @@ from tests.docs_support import (
     wait_for,
 )
 from tests.server import Gunicorn
+from tests.test_sample_project import chat_across_workers
 
 HERE, DEPLOY = "tests/test_docs.py", "tests/test_docs_deploy.py"
 QUICKSTART = "gunicorn mysite.wsgi -k async_handler.worker.AiohttpWorker -w 4 --bind 127.0.0.1:8000"
@@ -117,6 +119,8 @@ def test_make_run_serves_the_sample_project(tmp_path: Path) -> None:
         assert get(port, "/admin/login/")[0] == 200
         assert get(port, "/api/", {"Accept": "application/json"})[0] == 200
         assert get(port, "/static/demo/site.css")[0] == 200
+        # The chat reaches both workers, through the redis-server make run starts.
+        assert len(asyncio.run(chat_across_workers(f"http://127.0.0.1:{port}"))) == 2
     output = log.read_text()
     for step in ("[1/3] Migrating", "[2/3] Collecting static files", "[3/3] Starting gunicorn"):
         assert f"==> {step}" in output, output

@@ -147,7 +147,7 @@ async def test_index_links_every_demo(client: aiohttp.ClientSession) -> None:
         html = await response.text()
     for link in (
         "/sync/", "/async/", "/slow/?ms=300", "/fanout/", "/stream/async/", "/stream/sync/",
-        "/admin/", "/static/demo/site.css",
+        "/admin/", "/static/demo/site.css", "/chat/lobby/",
     ):
         assert f'href="{link}' in html, link
     assert '<link rel="stylesheet" href="/static/demo/site.css">' in html
@@ -356,3 +356,62 @@ async def test_header_code_labels_are_readable(client: aiohttp.ClientSession) ->
     lighter, darker = sorted((_luminance(text), _luminance(background)), reverse=True)
     ratio = (lighter + 0.05) / (darker + 0.05)
     assert ratio >= MIN_CONTRAST, f"contrast {ratio:.2f}:1"
+
+
+async def login(client: aiohttp.ClientSession, next_path: str) -> aiohttp.ClientResponse:
+    token, login_path = await _csrf_token(client, "/admin/login/")
+    form = {"csrfmiddlewaretoken": token, "username": DEMO_USERNAME,
+            "password": DEMO_PASSWORD, "next": next_path}
+    async with client.post(login_path, data=form) as response:
+        await response.read()
+        return response
+
+
+async def chat_across_workers(base_url: str) -> set[int]:
+    """Log in, open chat sockets until two workers serve them, and check that a message
+    reaches every one of them; return the workers seen."""
+    async with aiohttp.ClientSession(base_url=base_url,
+                                     cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
+        await login(client, "/chat/lobby/")
+        sockets, workers = [], set()
+        try:
+            while len(workers) < 2 and len(sockets) < 30:
+                ws = await client.ws_connect("/ws/chat/lobby/")
+                joined = await ws.receive_json()
+                workers.add(joined["worker"])
+                for other in sockets:  # each sees the newcomer join, whatever its worker
+                    assert (await other.receive_json())["kind"] == "joined"
+                sockets.append(ws)
+            await sockets[-1].send_str("to every worker")
+            for ws in sockets:
+                assert (await ws.receive_json())["text"] == "to every worker"
+        finally:
+            for ws in sockets:
+                await ws.close()
+        return workers
+
+
+async def test_chat_room_broadcasts_with_the_session_user_name(
+        client: aiohttp.ClientSession) -> None:
+    """Not logged in, the page and its socket send you to the login page; logged in, two
+    sockets in a room each get every message, signed with the login session's user."""
+    async with client.get("/chat/lobby/", allow_redirects=False) as response:
+        assert response.status == 302
+        assert response.headers["Location"].startswith("/admin/login/")
+    with pytest.raises(aiohttp.WSServerHandshakeError):
+        async with client.ws_connect("/ws/chat/lobby/"):
+            pass
+    response = await login(client, "/chat/lobby/")
+    assert response.url.path == "/chat/lobby/"
+    async with client.ws_connect("/ws/chat/lobby/") as first:
+        joined = await first.receive_json()
+        assert (joined["kind"], joined["user"]) == ("joined", DEMO_USERNAME)
+        async with client.ws_connect("/ws/chat/lobby/") as second:
+            for ws in (first, second):
+                assert (await ws.receive_json())["kind"] == "joined"
+            await second.send_str("hello room")
+            for ws in (first, second):
+                got = await ws.receive_json()
+                assert (got["kind"], got["user"], got["text"]) == (
+                    "message", DEMO_USERNAME, "hello room")
+        assert (await first.receive_json())["kind"] == "left"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from demo import async_views, views
+from demo import async_views, chat, views
 
 app_name = "demo"
 
@@ -16,4 +16,6 @@ urlpatterns = [
     path("slow/", async_views.slow, name="slow"),
     path("fanout/", async_views.fanout, name="fanout"),
     path("stream/async/", async_views.stream_async, name="stream-async"),
+    path("chat/<slug:room>/", chat.chat_page, name="chat"),
+    path("ws/chat/<slug:room>/", chat.chat_socket, name="chat-socket"),
 ]

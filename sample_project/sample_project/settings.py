@@ -7,6 +7,8 @@ Environment variables (all optional):
 - ``DJANGO_SECRET_KEY``: the secret key; a fixed demo-only key otherwise.
 - ``SAMPLE_PROJECT_DB``: path of the SQLite database; defaults to ``sample_project/db.sqlite3``.
 - ``SAMPLE_PROJECT_STATIC_ROOT``: where collectstatic puts files; defaults to ``staticfiles/``.
+- ``SAMPLE_PROJECT_REDIS_URL``: the redis the chat's channel layer uses (``make run`` starts a
+  throwaway one when redis-server is installed); without it, rooms span one worker only.
 """
 from __future__ import annotations
 
@@ -108,3 +110,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {"django": {"handlers": ["console"], "level": "WARNING"}},
 }
+
+# The chat's groups (demo/chat.py): redis reaches every worker; in memory, one process.
+if os.environ.get("SAMPLE_PROJECT_REDIS_URL"):
+    CHANNEL_LAYERS = {"default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [os.environ["SAMPLE_PROJECT_REDIS_URL"]]},
+    }}
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
