@@ -117,3 +117,23 @@ async def test_a_client_that_never_reads_is_dropped_past_the_send_timeout(
     assert ws_views.STATE["flood_sent"] > 0
     assert any("read nothing for 0.5 s" in r.getMessage() for r in caplog.records)
     assert app.pool is not None and app.pool.busy == 0
+
+
+@pytest.mark.parametrize("before", [b"", b"\x81\x82abcd\x09\x0b"],
+                         ids=["first frame", "after a masked one"])
+async def test_an_unmasked_client_frame_closes_with_1002(
+        live_server: LiveServer, caplog: pytest.LogCaptureFixture, before: bytes) -> None:
+    ws_views.STATE.pop("client_close", None)
+    reader, writer = await open_raw(live_server.port, "/ws/echo/")
+    try:
+        writer.write(before + b"\x81\x02hi")  # a text frame without the mask bit
+        await writer.drain()
+        if before:
+            assert await reader.readexactly(4) == b"\x81\x02hi"  # the masked frame, echoed
+        head = await reader.readexactly(4)
+    finally:
+        await close_raw(writer)
+    assert head[0] == 0x88 and int.from_bytes(head[2:4], "big") == 1002
+    await until(lambda: "client_close" in ws_views.STATE, what="the view's loop ended")
+    assert ws_views.STATE["client_close"][0] == 1002
+    assert any("unmasked frame" in r.getMessage() for r in caplog.records)

@@ -15,6 +15,7 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import WSMsgType, web
 
+from .masking import GuardedParser
 from .transport import AcceptOptions, Frame
 
 logger = logging.getLogger("async_handler.websocket")
@@ -45,9 +46,13 @@ class AiohttpUpgrade:
             response.headers[name] = value
         await response.prepare(self._request)
         self.response, self.upgraded = response, True
+        protocol: Any = self._request.protocol
         # DjangoServer.drain calls this on each connection as the worker stops.
-        self._request.protocol.going_away = self._going_away  # type: ignore[attr-defined]
-        return AiohttpSocket(response, self._request, options.send_timeout)
+        protocol.going_away = self._going_away
+        socket = AiohttpSocket(response, self._request, options.send_timeout)
+        # aiohttp's parser takes unmasked frames; RFC 6455 says close (masking.py).
+        protocol._payload_parser = GuardedParser(protocol._payload_parser, socket.unmasked)
+        return socket
 
     def _going_away(self) -> None:
         if self.on_going_away is not None:
@@ -57,7 +62,7 @@ class AiohttpUpgrade:
 class AiohttpSocket:
     """transport.SocketTransport over an accepted web.WebSocketResponse."""
 
-    __slots__ = ("_ws", "_request", "_remote", "_send_timeout")
+    __slots__ = ("_ws", "_request", "_remote", "_send_timeout", "_refused")
 
     def __init__(self, ws: web.WebSocketResponse, request: web.BaseRequest,
                  send_timeout: float | None) -> None:
@@ -65,6 +70,7 @@ class AiohttpSocket:
         self._request = request
         self._remote = request.remote
         self._send_timeout = send_timeout
+        self._refused: int | None = None  # a close code for a protocol error aiohttp allows
 
     @property
     def closed(self) -> bool:
@@ -89,7 +95,15 @@ class AiohttpSocket:
             code = int(getattr(msg.data, "code", None) or self._ws.close_code or 1006)
             logger.warning("WebSocket from %s closed with %s: %s", self._remote, code, msg.data)
             return Frame("close", code=code)
-        return Frame("close", code=self._ws.close_code or 1005)  # CLOSING, CLOSED
+        # CLOSING, CLOSED
+        return Frame("close", code=self._refused or self._ws.close_code or 1005)
+
+    def unmasked(self) -> None:
+        """The client sent an unmasked frame: close with 1002, reading nothing more."""
+        logger.warning("WebSocket from %s sent an unmasked frame; closing with 1002",
+                       self._remote)
+        self._refused = 1002
+        asyncio.ensure_future(self._ws.close(code=1002, message=b"unmasked frame"))
 
     async def send_text(self, data: str) -> None:
         await self._bounded(self._ws.send_str(data))
