@@ -51,7 +51,9 @@ class AiohttpUpgrade:
         protocol.going_away = self._going_away
         socket = AiohttpSocket(response, self._request, options.send_timeout)
         # aiohttp's parser takes unmasked frames; RFC 6455 says close (masking.py).
-        protocol._payload_parser = GuardedParser(protocol._payload_parser, socket.unmasked)
+        parser = getattr(protocol, "_payload_parser", None)
+        if parser is not None:
+            protocol._payload_parser = GuardedParser(parser, socket.unmasked)
         return socket
 
     def _going_away(self) -> None:
