@@ -142,3 +142,20 @@ async def test_compression_setting(live_server: LiveServer, client: aiohttp.Clie
             assert ws.compress == (15 if enabled else 0)
             await ws.send_str("squeeze me " * 1000)
             assert await ws.receive_str() == "squeeze me " * 1000
+
+
+@override_settings(ALLOWED_HOSTS=["127.0.0.1"])
+async def test_per_view_compression_and_origin_check_overrides(
+        live_server: LiveServer, client: aiohttp.ClientSession) -> None:
+    """compression=False refuses permessage-deflate where the setting would agree to it, and
+    check_origin=False lets a cross-site page connect where the echo view refuses it."""
+    origin = "https://elsewhere.test"
+    async with client.ws_connect(f"{live_server.url}/ws/open-plain/", compress=15,
+                                 origin=origin) as ws:
+        assert ws.compress == 0
+        await ws.send_str("plain")
+        assert await ws.receive_str() == "plain"
+    with pytest.raises(aiohttp.WSServerHandshakeError) as info:
+        async with client.ws_connect(f"{live_server.url}/ws/echo/", origin=origin):
+            pass
+    assert info.value.status == 403

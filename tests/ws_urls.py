@@ -27,6 +27,7 @@ urlpatterns = [
     path("no-layer/", v.no_layer),
     path("pid/", v.pid),
     path("flood/", v.flood),
+    path("open-plain/", v.open_plain),
 ]
 
 try:  # Channels is the websocket extra's; the Django 4.2 run of the core tests goes without

@@ -200,3 +200,10 @@ async def flood(request: Any, ws: WebSocket) -> None:
         raise
     except WebSocketDisconnect as exc:  # the send under way when the client was dropped
         STATE["flood_end"] = f"disconnected {exc.code}"
+
+
+@websocket_view(compression=False, check_origin=False)
+async def open_plain(request: Any, ws: WebSocket) -> None:
+    """Per-view options: no compression, any site's pages may connect."""
+    async for message in ws:
+        await ws.send_text(str(message))
