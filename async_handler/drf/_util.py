@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from asgiref.sync import async_to_sync, iscoroutinefunction
 
-from .. import hop
+from ..core import hop
 
 T = TypeVar("T")
 

@@ -9,7 +9,8 @@ import threading
 from asgiref.sync import sync_to_async
 from django.utils import translation
 
-from async_handler import AsyncDjangoApplication, hop
+from async_handler import AsyncDjangoApplication
+from async_handler.core import hop
 
 VAR: contextvars.ContextVar[str] = contextvars.ContextVar("VAR", default="unset")
 

@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 import pytest
 
-from async_handler.watchdog import LoopWatchdog
+from async_handler.core.watchdog import LoopWatchdog
 from tests.server import Gunicorn
 from tests.worker_support import get, poll, worker_pid
 
@@ -60,14 +60,14 @@ async def _warnings_after(caplog: pytest.LogCaptureFixture, block: Callable[[], 
 
 async def test_code_computing_on_the_loop_is_reported(caplog: pytest.LogCaptureFixture) -> None:
     found = await _warnings_after(caplog, lambda: _spin(0.6))
-    assert len(found) == 1 and "tests.test_watchdog._spin" in found[0], found
+    assert len(found) == 1 and "tests.core.test_watchdog._spin" in found[0], found
     cpu = float(re.search(r"\(([\d.]+)s of it on the CPU", found[0]).group(1))  # type: ignore[union-attr]
     assert cpu >= 0.1, found  # most of it: the rest may be waits for the GIL
 
 
 async def test_a_blocking_call_on_the_loop_is_reported(caplog: pytest.LogCaptureFixture) -> None:
     found = await _warnings_after(caplog, lambda: _sleepy(1.0))
-    assert len(found) == 1 and "tests.test_watchdog._sleepy" in found[0], found
+    assert len(found) == 1 and "tests.core.test_watchdog._sleepy" in found[0], found
 
 
 async def test_awaiting_is_not_reported(caplog: pytest.LogCaptureFixture) -> None:

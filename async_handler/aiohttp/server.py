@@ -20,8 +20,8 @@ from aiohttp import web
 from aiohttp.http import SERVER_SOFTWARE as AIOHTTP_SERVER
 from aiohttp.web_protocol import ERROR, RequestHandler
 
+from .environ import PROXY_KEY
 from .protocol import ProtocolHandler, reject
-from .request import PROXY_KEY
 
 
 class BodyBytes:

@@ -24,12 +24,12 @@ from django.dispatch import receiver
 from django.http.response import HttpResponseBase
 from django.utils.module_loading import import_string
 
-from . import conf
+from .. import conf
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
 
-    from .handler import AsyncDjangoApplication
+    from .handler import CoreHandler
 
 logger = logging.getLogger("async_handler")
 
@@ -100,8 +100,9 @@ def started_needs_thread() -> bool:
     return _cached(signals.request_started, _started_has_others)
 
 
-def send_started(sender: type, environ: dict[str, Any]) -> None:
-    signals.request_started.send(sender=sender, environ=environ)
+def send_started(sender: type, kwargs: dict[str, Any]) -> None:
+    """request_started, with environ= (WSGI front ends) or scope= (ASGI), as Django sends it."""
+    signals.request_started.send(sender=sender, **kwargs)
 
 
 def _started_resets_queries() -> bool:
@@ -205,7 +206,7 @@ def close_response(response: Any, executor: Executor) -> None:
         executor.submit(contextvars.copy_context().run, _close, response)
 
 
-async def run_hooks(name: str, app: AsyncDjangoApplication) -> None:
+async def run_hooks(name: str, app: CoreHandler) -> None:
     """Run the STARTUP or SHUTDOWN callables from settings, in order.
 
     Async hooks run on the loop; sync ones on a pool thread, like a request,
@@ -218,7 +219,3 @@ async def run_hooks(name: str, app: AsyncDjangoApplication) -> None:
                 await hook()
             else:
                 await app.run_sync(hook)
-    if name == "SHUTDOWN":
-        from . import client
-
-        await client.close()

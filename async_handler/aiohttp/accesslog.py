@@ -16,7 +16,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from gunicorn.glogging import Logger
 
-from .request import ENVIRON_KEY
+from .environ import ENVIRON_KEY
 from .server import BODY_BYTES_KEY, BodyBytes
 
 

@@ -25,11 +25,11 @@ from django.core.handlers.exception import response_for_exception
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.module_loading import import_string
 
+from ..threads import PoolThread
 from .inline import Hook, Rules
-from .threads import PoolThread
 
 if TYPE_CHECKING:
-    from .handler import AsyncDjangoApplication
+    from .handler import CoreHandler
 
 logger = logging.getLogger("django.request")
 AsyncGetResponse = Callable[[Any], Awaitable[Any]]
@@ -55,7 +55,7 @@ def _is_hook_style(middleware: type) -> bool:
 class HookSegment:
     """Consecutive hook-style middleware, driven without a frame per layer."""
 
-    def __init__(self, handler: AsyncDjangoApplication, layers: list[Layer],
+    def __init__(self, handler: CoreHandler, layers: list[Layer],
                  inner: AsyncGetResponse) -> None:
         self.handler = handler
         self.layers = layers[::-1]  # built inside-out; run outside-in
@@ -144,7 +144,7 @@ class HookSegment:
 _NO_HOOK = Hook(lambda *a: None, is_async=False, inline=True)
 
 
-def _wrap_nesting(handler: AsyncDjangoApplication, instance: Any) -> AsyncGetResponse:
+def _wrap_nesting(handler: CoreHandler, instance: Any) -> AsyncGetResponse:
     """Adapt a middleware with its own __call__, converting its exceptions as Django does."""
     if iscoroutinefunction(instance):
         async def call_async(request: Any) -> Any:
@@ -210,7 +210,7 @@ def _parking(inner: AsyncGetResponse) -> Callable[[Any], Any]:
 class Chain:
     """The loaded middleware: the chain itself plus the per-view hook lists."""
 
-    def __init__(self, handler: AsyncDjangoApplication, core: AsyncGetResponse) -> None:
+    def __init__(self, handler: CoreHandler, core: AsyncGetResponse) -> None:
         rules = Rules()
         self.view_hooks: list[Hook] = []
         self.template_hooks: list[Hook] = []

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from async_handler.proxyproto import (
+from async_handler.aiohttp.proxyproto import (
     V2_SIGNATURE,
     ProxyForbidden,
     ProxyHeaderError,

@@ -1,30 +1,22 @@
-"""AsyncDjangoApplication: one Django handler for WSGI servers and for aiohttp's loop.
+"""The Django handler of every front end: the chain, the thread pool, one request served.
 
-Called as `app(environ, start_response)` it is Django's WSGIHandler, so a
-plain WSGI server keeps working. Called as `app(aiohttp_request)` it returns
-a coroutine that runs the full middleware chain on the event loop, awaits
-async views there, and sends sync work to a bounded pool of threads that a
-request holds only while a sync call of it runs (see threads/pool.py).
+CoreHandler is Django's WSGIHandler plus an event-loop side: startup() builds
+the async middleware chain and a bounded pool of threads that a request holds
+only while a sync call of it runs (see threads/pool.py), and serve() runs one
+request, described by a transport-free Exchange (exchange.py), through it.
+The front ends (aiohttp/, asgi/) translate their transport to and from that.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
+import io
 import logging
 import threading
 from functools import partial
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable, Sequence
 
-from aiohttp import web
-from asgiref.sync import (
-    AsyncToSync,
-    SyncToAsync,
-    ThreadSensitiveContext,
-    async_to_sync,
-    iscoroutinefunction,
-    markcoroutinefunction,
-)
+from asgiref.sync import AsyncToSync, SyncToAsync, ThreadSensitiveContext
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.handlers import base
@@ -33,16 +25,19 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.urls import set_urlconf
 from django.utils.log import log_response
 
-from . import client, conf, hop, lifecycle
-from .body import BodyTimeout, BodyTooLarge, read_body
+from .. import conf
+from ..threads import RequestExecutor, ThreadPool
+from . import hop, lifecycle
+from .body import read_body
 from .chain import Chain
-from .request import ENVIRON_KEY, BadRequest, RequestOptions, build_environ
+from .exchange import BadRequest, BodyTimeout, BodyTooLarge, Exchange, RequestOptions
 from .response import send_response
-from .threads import RequestExecutor, ThreadPool
 from .view import ViewRunner
 from .watchdog import LoopWatchdog
 
 logger = logging.getLogger("async_handler")
+#: A service opened before the STARTUP hooks and closed after the SHUTDOWN ones.
+Service = tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]
 
 
 class RequestScope:
@@ -67,12 +62,15 @@ class RequestScope:
         self.executor.shutdown()
 
 
-class AsyncDjangoApplication(WSGIHandler):
-    """Django's handler for both worlds: WSGI callable and aiohttp request handler."""
+class CoreHandler(WSGIHandler):
+    """Django's handler, served on an event loop with few thread hops, or as WSGI."""
+
+    #: Opened after the pool starts and closed at shutdown (the shared client session).
+    services: Sequence[Service] = ()
 
     def __init__(self) -> None:
         # Middleware loads lazily, per mode, so that a process serving only
-        # one of WSGI or aiohttp instantiates each middleware once.
+        # one of WSGI or the loop instantiates each middleware once.
         base.BaseHandler.__init__(self)
         self._middleware_chain: Any = None
         self._wsgi_lock = threading.Lock()
@@ -82,14 +80,6 @@ class AsyncDjangoApplication(WSGIHandler):
         self._settler: asyncio.Future[None] | None = None
         self._watchdog: LoopWatchdog | None = None
 
-    # -- WSGI --------------------------------------------------------------
-
-    def __call__(self, *args: Any) -> Any:
-        """WSGI with (environ, start_response); aiohttp's handler with (request)."""
-        if len(args) == 1:
-            return self.handle(args[0])
-        return WSGIHandler.__call__(self, *args)
-
     def get_response(self, request: Any) -> Any:
         """Django's synchronous get_response, loading the sync chain on first use."""
         if self._middleware_chain is None:
@@ -98,41 +88,9 @@ class AsyncDjangoApplication(WSGIHandler):
                     self.load_middleware(is_async=False)
         return super().get_response(request)
 
-    def make_view_atomic(self, view: Any) -> Any:
-        # On the sync path Django runs async views with async_to_sync; here a
-        # view that hands back a coroutine is run to completion the same way,
-        # and client.session() gives each such view its own session.
-        atomic = super().make_view_atomic(view)
-        if iscoroutinefunction(atomic):
-            async def scoped(request: Any, *args: Any, **kwargs: Any) -> Any:
-                token = client.request_scope()
-                try:
-                    return await atomic(request, *args, **kwargs)
-                finally:
-                    await client.close_request_scope(token)
-
-            return markcoroutinefunction(scoped)
-
-        def resolving(request: Any, *args: Any, **kwargs: Any) -> Any:
-            response = atomic(request, *args, **kwargs)
-            if inspect.isawaitable(response):
-                async def wait() -> Any:
-                    token = client.request_scope()
-                    try:
-                        return await response
-                    finally:
-                        await client.close_request_scope(token)
-
-                return async_to_sync(wait)()
-            return response
-
-        return resolving
-
-    # -- the event loop ------------------------------------------------------
-
     async def startup(self, options: RequestOptions | None = None,
                       threads: int | None = None) -> None:
-        """Build the async chain and thread pool, then run the STARTUP hooks."""
+        """Build the async chain and thread pool, open the services, run the STARTUP hooks."""
         if options is not None:
             self.options = options
         if self.options.max_body_size is None:
@@ -151,7 +109,8 @@ class AsyncDjangoApplication(WSGIHandler):
         self.chain = Chain(self, runner)
         runner.chain = self.chain
         self._settler = asyncio.ensure_future(self._settle_idle_threads())
-        await client.open()
+        for open_service, _close in self.services:
+            await open_service()
         threshold = conf.get("SLOW_CALLBACK_WARNING")
         if threshold:
             self._watchdog = LoopWatchdog(float(threshold))
@@ -159,8 +118,10 @@ class AsyncDjangoApplication(WSGIHandler):
         await lifecycle.run_hooks("STARTUP", self)
 
     async def shutdown(self) -> None:
-        """Run the SHUTDOWN hooks, then stop the pool, closing each thread's DB connections."""
+        """Run the SHUTDOWN hooks, close the services, then stop the pool."""
         await lifecycle.run_hooks("SHUTDOWN", self)
+        for _open, close_service in reversed(self.services):
+            await close_service()
         if self._settler is not None:
             self._settler.cancel()
             self._settler = None
@@ -169,6 +130,7 @@ class AsyncDjangoApplication(WSGIHandler):
             self._watchdog = None
         pool, self.pool = self.pool, None
         if pool is not None:
+            # Closes each thread's DB connections on that thread.
             await asyncio.get_running_loop().run_in_executor(None, pool.shutdown)
 
     async def _settle_idle_threads(self, interval: float = 1.0) -> None:
@@ -224,69 +186,61 @@ class AsyncDjangoApplication(WSGIHandler):
         assert self.pool is not None, "call startup() before serving"
         return RequestScope(self.pool.executor())
 
-    async def handle(self, areq: web.BaseRequest) -> web.StreamResponse:
-        """Serve one aiohttp request through Django."""
-        try:
-            environ = build_environ(areq, self.options)
-        except BadRequest as exc:
-            logger.warning("Bad request from %s: %s", areq.remote, exc)
-            return web.Response(status=400, text=f"Bad Request: {exc}\n")
-        areq[ENVIRON_KEY] = environ
+    async def serve(self, exchange: Exchange) -> None:
+        """Serve one request: read its body, run Django, send the response to its sink."""
         if self.pool is None:  # stopping: no thread pool left to serve with
-            out = web.Response(status=503, text="Service Unavailable: shutting down\n")
-            out.force_close()
-            return out
+            await exchange.sink.refuse(503, "Service Unavailable: shutting down\n")
+            return
         async with RequestScope(self.pool.executor()) as executor:
-            return await self._serve(areq, environ, executor)
+            await self._serve(exchange, executor)
 
-    async def _serve(self, areq: web.BaseRequest, environ: dict[str, Any],
-                     executor: RequestExecutor) -> web.StreamResponse:
-        response = None
+    async def _serve(self, exchange: Exchange, executor: RequestExecutor) -> None:
+        response = stream = None
+        sink = exchange.sink
         try:
             too_large = None
             try:
-                await read_body(areq, environ, self.options,
-                                data_upload_max=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
-                                spool_max=settings.FILE_UPLOAD_MAX_MEMORY_SIZE)
+                stream, size = await read_body(
+                    exchange.body, exchange.meta, self.options,
+                    data_upload_max=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+                    spool_max=settings.FILE_UPLOAD_MAX_MEMORY_SIZE)
             except BodyTooLarge as exc:
                 if not exc.django_limit:
                     logger.warning("Request body over %d bytes from %s: 413",
-                                   exc.limit, areq.remote)
-                    out = web.Response(status=413, text="Request Entity Too Large\n")
-                    out.force_close()
-                    return out
+                                   exc.limit, exchange.remote)
+                    await sink.refuse(413, "Request Entity Too Large\n")
+                    return
                 too_large = exc
+                stream, size = None, 0
             except BodyTimeout as exc:
                 logger.warning("Request body stalled for %s s from %s: 408", exc.timeout,
-                               areq.remote)
-                out = web.Response(status=408, text="Request Timeout\n")
-                out.force_close()
-                return out
-            request = self.request_class(environ)
+                               exchange.remote)
+                await sink.refuse(408, "Request Timeout\n")
+                return
+            except BadRequest as exc:
+                logger.warning("Bad request from %s: %s", exchange.remote, exc)
+                await sink.refuse(400, f"Bad Request: {exc}\n")
+                return
+            if stream is None:
+                stream = io.BytesIO()
+            request = exchange.make_request(stream, size)
             if lifecycle.started_needs_thread():
-                await self.run_sync(lifecycle.send_started, self.__class__, environ)
+                await self.run_sync(lifecycle.send_started, self.__class__,
+                                    exchange.started_kwargs)
             if too_large is not None:
                 response = await self.to_response(request, RequestDataTooBig(
                     "Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE."))
                 response._resource_closers.append(request.close)
             else:
                 response = await self.get_response_async(request)
-            sent = await send_response(areq, response, self.run_sync)
+            await send_response(sink, response, self.run_sync, head=exchange.head,
+                                remote=exchange.remote)
             if too_large is not None:
-                sent.force_close()
-            return sent
+                sink.close_after()
         finally:
             if response is not None:
                 lifecycle.close_response(response, executor)
-            # WSGIRequest never closes its input; a WSGI server would.
-            stream = environ.get("wsgi.input")
+            # Django's requests never close their input; a server would.
             if stream is not None:
                 stream.close()
 
-
-def get_async_application() -> AsyncDjangoApplication:
-    """Set up Django and return the application, as get_wsgi_application() does."""
-    import django
-
-    django.setup(set_prefix=False)
-    return AsyncDjangoApplication()

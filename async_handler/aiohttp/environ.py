@@ -4,7 +4,7 @@ The environ matches what gunicorn builds for its sync workers, so
 request.META, request.scheme and request.get_host() behave as under WSGI,
 down to SERVER_SOFTWARE, wsgi.errors (gunicorn's error log),
 wsgi.file_wrapper and wsgi.early_hints (103 responses). The body is read by
-body.py.
+the core (core/body.py).
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ import asyncio
 import logging
 import re
 import sys
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 from urllib.parse import unquote_to_bytes
 
 from aiohttp import web
 from gunicorn import SERVER_SOFTWARE
 from gunicorn.http.wsgi import FileWrapper
 
+from ..core.exchange import BadRequest, RequestOptions
 from .proxyproto import ProxyInfo
 
 
@@ -118,34 +118,6 @@ _BASE_ENVIRON = {
 ENVIRON_KEY: Any = web.RequestKey("environ", dict) if hasattr(web, "RequestKey") else "environ"
 # The PROXY protocol header's ProxyInfo, when the connection began with one.
 PROXY_KEY: Any = web.RequestKey("proxy", ProxyInfo) if hasattr(web, "RequestKey") else "proxy"
-
-
-class BadRequest(Exception):
-    """The request cannot be turned into an environ; answer 400."""
-
-
-@dataclass
-class RequestOptions:
-    """What the server knows that the request does not carry."""
-
-    script_name: str = ""
-    is_ssl: bool = False
-    # Whether a peer address may set X-Forwarded-* style scheme headers.
-    trust_forwarded: Callable[[str], bool] = lambda addr: addr in ("127.0.0.1", "::1")
-    # Upper-cased header name -> value meaning https, as gunicorn's setting.
-    secure_scheme_headers: dict[str, str] = field(default_factory=lambda: {
-        "X-FORWARDED-PROTOCOL": "ssl", "X-FORWARDED-PROTO": "https", "X-FORWARDED-SSL": "on",
-    })
-    max_body_size: int | None = None
-    # gunicorn's --header-map for names with underscores: "drop", "refuse" (400) or "dangerous".
-    header_map: str = "drop"
-    # Underscore headers a trusted peer may always set (gunicorn's --forwarder-headers);
-    # a SCRIPT_NAME header then mounts the request under that prefix.
-    forwarder_headers: frozenset[str] = frozenset({"SCRIPT_NAME", "PATH_INFO"})
-    # Seconds the body may go without a byte before the request gets 408; None: no limit.
-    body_timeout: float | None = None
-    # wsgi.multiprocess: more than one worker process, as gunicorn's --workers > 1.
-    multiprocess: bool = False
 
 
 def _peer(areq: web.BaseRequest, key: str) -> Any:

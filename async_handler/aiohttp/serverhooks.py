@@ -16,7 +16,7 @@ from aiohttp import web
 from gunicorn.config import PostRequest, PreRequest
 
 from .accesslog import GunicornResponse
-from .request import ENVIRON_KEY
+from .environ import ENVIRON_KEY
 from .server import BODY_BYTES_KEY
 
 Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]

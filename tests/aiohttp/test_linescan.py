@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from async_handler.linescan import OFF, LineScanner, Refusal
+from async_handler.aiohttp.linescan import OFF, LineScanner, Refusal
 
 HEAD = b"GET / HTTP/1.1\r\nHost: t\r\n"
 

@@ -16,7 +16,7 @@ from typing import Any, Callable
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from . import conf
+from .. import conf
 
 # A predicate answers "does this call need a thread?" for (request, response).
 Predicate = Callable[[Any, Any], bool]

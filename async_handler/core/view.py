@@ -17,7 +17,7 @@ from .chain import Chain
 from .inline import Hook, renders_on_loop
 
 if TYPE_CHECKING:
-    from .handler import AsyncDjangoApplication
+    from .handler import CoreHandler
 
 
 def _run_view_hooks(hooks: list[Hook], request: Any, callback: Any, args: Any, kwargs: Any) -> Any:
@@ -31,7 +31,7 @@ def _run_view_hooks(hooks: list[Hook], request: Any, callback: Any, args: Any, k
 class ViewRunner:
     """Turns a request that passed the request middleware into a response."""
 
-    def __init__(self, handler: AsyncDjangoApplication) -> None:
+    def __init__(self, handler: CoreHandler) -> None:
         self.handler = handler
         self.chain: Chain | None = None
         markcoroutinefunction(self)

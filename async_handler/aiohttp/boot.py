@@ -44,7 +44,7 @@ def served_application(app: Any, log: Any, name: str | None) -> Any:
     """The AsyncDjangoApplication to serve for `app`; a wrapped application stops the boot."""
     from django.core.handlers.wsgi import WSGIHandler
 
-    from .handler import AsyncDjangoApplication
+    from ..application import AsyncDjangoApplication
 
     if isinstance(app, AsyncDjangoApplication):
         return app
@@ -63,7 +63,7 @@ def served_application(app: Any, log: Any, name: str | None) -> Any:
 
 def run_checks(log: Any, threads: int | None, workers: int) -> None:
     """Log what async_handler's system checks find; stop the boot on an error, as runserver does."""
-    from .checks import run_worker_checks
+    from ..checks import run_worker_checks
 
     messages = [m for m in run_worker_checks(threads=threads, workers=workers)
                 if not m.is_silenced()]

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from async_handler.listeners import Listeners, connection_cap
+from async_handler.aiohttp.listeners import Listeners, connection_cap
 
 
 class Greeter(asyncio.Protocol):

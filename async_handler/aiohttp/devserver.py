@@ -20,7 +20,7 @@ from django.contrib.staticfiles.handlers import StaticFilesHandlerMixin
 from django.core.handlers.exception import response_for_exception
 from django.http import Http404
 
-from .handler import AsyncDjangoApplication
+from ..application import AsyncDjangoApplication
 from .server import DjangoServer
 
 server_logger = logging.getLogger("django.server")

@@ -13,7 +13,7 @@ import pytest
 from django.test import override_settings
 
 from async_handler import AsyncDjangoApplication
-from async_handler.request import RequestOptions
+from async_handler.core.exchange import RequestOptions
 from tests.server import LiveServer
 
 
