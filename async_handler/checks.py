@@ -8,6 +8,7 @@ W004 async_handler listed after django.contrib.staticfiles (runserver would not 
 W005 WSGI_APPLICATION wraps the application (the gunicorn worker refuses it)
 E005 THREAD_PER_REQUEST not True/False
 W006 a sync-only middleware wraps the chain (a parked thread per request)
+E006 CLIENT_MAX_CONNECTIONS not a non-negative integer or None
 """
 
 from __future__ import annotations
@@ -73,6 +74,11 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
     if not isinstance(conf.get("ADAPTIVE_THREADS"), bool):
         errors.append(checks.Error("ASYNC_HANDLER['ADAPTIVE_THREADS'] must be True or False.",
                                    id="async_handler.E004"))
+    limit = conf.get("CLIENT_MAX_CONNECTIONS")
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
+        errors.append(checks.Error(
+            "ASYNC_HANDLER['CLIENT_MAX_CONNECTIONS'] must be a non-negative integer or None.",
+            id="async_handler.E006"))
     if not isinstance(conf.get("THREAD_PER_REQUEST"), bool):
         errors.append(checks.Error("ASYNC_HANDLER['THREAD_PER_REQUEST'] must be True or False.",
                                    id="async_handler.E005"))

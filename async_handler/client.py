@@ -20,6 +20,8 @@ import contextvars
 
 import aiohttp
 
+from . import conf
+
 _shared: aiohttp.ClientSession | None = None
 _loop: asyncio.AbstractEventLoop | None = None
 _scoped: contextvars.ContextVar[list[aiohttp.ClientSession] | None] = contextvars.ContextVar(
@@ -45,7 +47,10 @@ async def open() -> None:
     """Open the shared session on the running loop; the handler calls this at startup."""
     global _shared, _loop
     await close()
-    _shared, _loop = aiohttp.ClientSession(), asyncio.get_running_loop()
+    # aiohttp's default connector allows 100 connections at once, which would
+    # queue a worker's 101st concurrent upstream call behind the first 100.
+    connector = aiohttp.TCPConnector(limit=int(conf.get("CLIENT_MAX_CONNECTIONS") or 0))
+    _shared, _loop = aiohttp.ClientSession(connector=connector), asyncio.get_running_loop()
 
 
 async def close() -> None:

@@ -26,6 +26,9 @@ DEFAULTS: dict[str, Any] = {
     # Log a warning naming the view when the event loop is blocked this long (seconds).
     # None or 0 turns the watch off.
     "SLOW_CALLBACK_WARNING": 0.5,
+    # Connections the shared client session (async_handler.client.session()) may
+    # have open at once, to all hosts together; None or 0 for no limit.
+    "CLIENT_MAX_CONNECTIONS": 1000,
     # Dotted paths of async callables run on the worker's loop at startup and shutdown.
     "STARTUP": [],
     "SHUTDOWN": [],

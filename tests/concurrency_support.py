@@ -74,11 +74,21 @@ async def stats(base: str, reset: bool = False) -> dict[str, Any]:
             return dict(await reply.json())
 
 
+UPSTREAM = {"now": 0, "peak": 0}
+
+
 @asynccontextmanager
 async def upstream(delay: float) -> AsyncIterator[str]:
-    """A slow upstream HTTP server on 127.0.0.1, for views that call out."""
+    """A slow upstream HTTP server on 127.0.0.1, for views that call out; counts calls in flight."""
+    UPSTREAM.update(now=0, peak=0)
+
     async def slow(request: web.Request) -> web.Response:
-        await asyncio.sleep(delay)
+        UPSTREAM["now"] += 1
+        UPSTREAM["peak"] = max(UPSTREAM["peak"], UPSTREAM["now"])
+        try:
+            await asyncio.sleep(delay)
+        finally:
+            UPSTREAM["now"] -= 1
         return web.Response(text="upstream")
 
     app = web.Application()

@@ -42,6 +42,11 @@ def test_thread_per_request_must_be_a_bool() -> None:
     assert _ids() == ["async_handler.E005"]
 
 
+@override_settings(ASYNC_HANDLER={"CLIENT_MAX_CONNECTIONS": -1})
+def test_client_max_connections_must_be_a_count() -> None:
+    assert _ids() == ["async_handler.E006"]
+
+
 def test_sync_middleware_wrapping_the_chain_is_named() -> None:
     wrapping = "tests.concurrency_views.wrapping_middleware"
     hooks = "tests.concurrency_views.UnknownSyncMiddleware"

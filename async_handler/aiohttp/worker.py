@@ -9,6 +9,8 @@ graceful shutdown. Requests are the core's business (core/handler.py).
 from __future__ import annotations
 
 import asyncio
+import functools
+import gc
 import ipaddress
 import os
 import signal
@@ -34,6 +36,9 @@ def _trust(allow: list[str]) -> Callable[[str], bool]:
         return lambda addr: True
     networks = [ipaddress.ip_network(a.strip(), strict=False) for a in allow if a.strip()]
 
+    # Asked once per request with the peer's address; parsing it each time cost
+    # about 7% of a sync hello's CPU in a py-spy profile.
+    @functools.lru_cache(maxsize=4096)
     def trusted(addr: str) -> bool:
         try:
             ip = ipaddress.ip_address(addr)
@@ -183,6 +188,10 @@ class AiohttpWorker(base.Worker):
         app = self.wsgi
         threads = self.cfg.threads if self.cfg.threads > 1 else None
         await app.startup(self.request_options(), threads=threads)
+        # What is alive after start-up (modules, URLconf, settings) lives as long
+        # as the worker: frozen, the GC's full passes stop walking it.
+        gc.collect()
+        gc.freeze()
         options = self.server_options()
         handler: Any = app
         if hooks_in_use(self.cfg, self.log):

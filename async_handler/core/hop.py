@@ -36,6 +36,8 @@ except ImportError:  # pragma: no cover - a future asgiref
     _restore_context = None  # type: ignore[assignment]
 
 _local = SyncToAsync.threadlocal
+_pid = [os.getpid()]  # what asgiref compares with main_event_loop_pid; a syscall per hop otherwise
+os.register_at_fork(after_in_child=lambda: _pid.__setitem__(0, os.getpid()))
 
 
 def _settle(target: asyncio.Future[Any], source: Future[Any]) -> None:
@@ -62,6 +64,63 @@ def _waiter(loop: asyncio.AbstractEventLoop, source: Future[Any]) -> asyncio.Fut
     return target
 
 
+class _Handoff:
+    """The result of one call on a pool thread, handed to the loop without a concurrent Future.
+
+    Our own executors take it in place of a Future (RequestExecutor.enqueue):
+    the thread sets it and the loop picks the outcome up, which spares each hop
+    a Future, its Condition and a done-callback. The outcome is kept, so a
+    waiter that was cancelled can wait again for the call to finish.
+    """
+
+    __slots__ = ("loop", "target", "outcome")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.target: asyncio.Future[Any] = loop.create_future()
+        self.outcome: tuple[Any, BaseException | None] | None = None
+
+    def set_running_or_notify_cancel(self) -> bool:
+        return True
+
+    def set_result(self, result: Any) -> None:
+        self.loop.call_soon_threadsafe(self._deliver, result, None)
+
+    def set_exception(self, exc: BaseException) -> None:
+        self.loop.call_soon_threadsafe(self._deliver, None, exc)
+
+    def _deliver(self, result: Any, exc: BaseException | None) -> None:
+        self.outcome = (result, exc)
+        if not self.target.done():
+            if exc is None:
+                self.target.set_result(result)
+            else:
+                self.target.set_exception(exc)
+
+    def wait_again(self) -> asyncio.Future[Any]:
+        self.target = self.loop.create_future()
+        if self.outcome is not None:
+            self._deliver(*self.outcome)
+        return self.target
+
+
+class _Nested(list["asyncio.Task[Any]"]):
+    """The task of a nested async_to_sync while it runs (asgiref appends and removes it).
+
+    Once the request is cancelled, a task the thread starts afterwards (its
+    call had not reached async_to_sync yet) is cancelled as it starts, as one
+    already running is: otherwise it would run its whole course, holding the
+    thread, after the request has ended.
+    """
+
+    cancelled = False
+
+    def append(self, task: asyncio.Task[Any]) -> None:
+        super().append(task)
+        if self.cancelled:
+            task.cancel()
+
+
 async def run_sync(fn: Callable[..., Any], *args: Any) -> Any:
     """Run sync `fn(*args)` where sync_to_async(fn, thread_sensitive=True) would."""
     executor = getattr(AsyncToSync.executors, "current", None)
@@ -78,14 +137,14 @@ async def run_in(executor: Executor, fn: Callable[..., Any], *args: Any) -> Any:
     loop = asyncio.get_running_loop()
     context = contextvars.copy_context()
     restore = _restore_context
-    tasks: list[asyncio.Task[Any]] = []  # a nested async_to_sync's task, while it runs
+    tasks = _Nested()  # a nested async_to_sync's task, while it runs
 
     def child() -> Any:
         saved = (getattr(_local, "main_event_loop", None),
                  getattr(_local, "main_event_loop_pid", None),
                  getattr(_local, "task_context", None))
         _local.main_event_loop = loop
-        _local.main_event_loop_pid = os.getpid()
+        _local.main_event_loop_pid = _pid[0]
         _local.task_context = tasks
         restore(context)
         try:
@@ -93,10 +152,19 @@ async def run_in(executor: Executor, fn: Callable[..., Any], *args: Any) -> Any:
         finally:
             _local.main_event_loop, _local.main_event_loop_pid, _local.task_context = saved
 
-    call = executor.submit(context.run, child)
+    enqueue = getattr(executor, "enqueue", None)
+    handoff: _Handoff | None = None
+    if enqueue is not None:
+        handoff = _Handoff(loop)
+        enqueue(handoff, context.run, child)
+        waiting = handoff.target
+    else:
+        call = executor.submit(context.run, child)
+        waiting = _waiter(loop, call)
     try:
-        return await _waiter(loop, call)
+        return await waiting
     except asyncio.CancelledError:
+        tasks.cancelled = True  # and so is any nested task the call starts from now on
         if not tasks:
             raise  # a plain sync call cannot be interrupted; it finishes on its own
         # The thread is waiting on code it sent back to the loop (a sync
@@ -109,7 +177,9 @@ async def run_in(executor: Executor, fn: Callable[..., Any], *args: Any) -> Any:
         except asyncio.CancelledError:
             pass
         else:
-            return await _waiter(loop, call)  # the nested code chose to finish
+            tasks.cancelled = False
+            # The nested code chose to finish: so does the call.
+            return await (handoff.wait_again() if handoff else _waiter(loop, call))
         raise
     finally:
         restore(context)

@@ -33,7 +33,8 @@ class RequestExecutor(Executor):
     def __init__(self, pool: ThreadPool) -> None:
         self._pool = pool
         self._lock = threading.Lock()
-        self._calls: deque[tuple[Future[Any], Callable[..., Any], tuple[Any, ...],
+        # (a Future or hop._Handoff, fn, args, kwargs)
+        self._calls: deque[tuple[Any, Callable[..., Any], tuple[Any, ...],
                                  dict[str, Any]]] = deque()
         self._state = IDLE
         self._held: PoolThread | None = None
@@ -53,20 +54,23 @@ class RequestExecutor(Executor):
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         future: Future[Any] = Future()
+        self.enqueue(future, fn, *args, **kwargs)
+        return future
+
+    def enqueue(self, future: Any, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
+        """submit() with the caller's own future-like object (see hop._Handoff)."""
         with self._lock:
             if self._ended:
                 raise RuntimeError("cannot submit after the request has ended")
             self._calls.append((future, fn, args, kwargs))
-            state = self._state
-            if state == BUSY:
-                return future
+            if self._state == BUSY:
+                return
             self._state = BUSY
             held, self._held = self._held, None
         if held is not None:
             held.queue.put(self)
         else:
             self._pool._dispatch(self)
-        return future
 
     def _serve(self, thread: PoolThread) -> RequestExecutor | None:
         """Run the queued calls on `thread`; return the next executor it should serve."""

@@ -37,6 +37,10 @@ class ParkingExecutor(Executor):
         self._pool._park_call((future, fn, args, kwargs))
         return future
 
+    def enqueue(self, future: Any, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
+        """submit() with the caller's own future-like object (see hop._Handoff)."""
+        self._pool._park_call((future, fn, args, kwargs))
+
 
 class Parking:
     """ThreadPool's parking: parked calls on their own threads, and running threads parked."""

@@ -92,3 +92,44 @@ def test_disconnect_cancels_view_under_gunicorn() -> None:
         asyncio.run(run())
         with open(marker) as fh:
             assert fh.read() == "cancelled"
+
+
+async def test_cancel_reaches_code_a_sync_call_sends_to_the_loop_only_later() -> None:
+    """Cancelled before its thread reached async_to_sync (a wrapping middleware still in its
+    own code), the call's nested code is cancelled as it starts, not left running."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from asgiref.sync import async_to_sync
+
+    from async_handler.core import hop
+
+    entered, go, seen = threading.Event(), threading.Event(), []
+
+    async def below() -> str:
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            seen.append("cancelled")
+            raise
+        return "ran to the end"
+
+    def middleware() -> str:
+        entered.set()
+        go.wait(30)
+        try:
+            return async_to_sync(below)()
+        except asyncio.CancelledError:
+            seen.append("unwound")
+            raise
+
+    with ThreadPoolExecutor(1) as executor:
+        call = asyncio.ensure_future(hop.run_in(executor, middleware))
+        await _until(entered.is_set)
+        call.cancel()
+        try:
+            await call
+        except asyncio.CancelledError:
+            pass
+        go.set()
+        await _until(lambda: seen == ["cancelled", "unwound"], timeout=30)
