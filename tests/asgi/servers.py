@@ -44,6 +44,21 @@ SERVERS: dict[str, tuple[str, list[str]]] = {
 }
 
 
+#: How each server is told to serve on a socket bound here ({fd}) or on a port it picks.
+BIND: dict[str, list[str]] = {
+    "uvicorn": ["--fd", "{fd}"], "uvicorn-worker": ["--bind", "fd://{fd}"],
+    "gunicorn-asgi": ["--bind", "fd://{fd}"], "hypercorn": ["--bind", "fd://{fd}"],
+    "daphne": ["--fd", "{fd}"], "granian": ["--host", "127.0.0.1", "--port", "0"],
+}
+
+
+def server_name(words: list[str]) -> str:
+    """Which of SERVERS a command line runs."""
+    if words[0] == "gunicorn":
+        return "uvicorn-worker" if "uvicorn_worker.UvicornWorker" in words else "gunicorn-asgi"
+    return words[0]
+
+
 def available(name: str) -> bool:
     module, command = SERVERS[name]
     if importlib.util.find_spec(module) is None:
@@ -79,12 +94,13 @@ def _listening_port(pids: list[int]) -> int | None:
 class ASGIServer:
     """One server process serving tests.asgi_app, stopped on exit."""
 
-    def __init__(self, name: str, env: dict[str, str] | None = None) -> None:
+    def __init__(self, name: str, env: dict[str, str] | None = None,
+                 command: list[str] | None = None, cwd: Path = ROOT) -> None:
         if not available(name):
             pytest.skip(f"{name} is not installed")
         self.name = name
         self.sock: socket.socket | None = None
-        command = SERVERS[name][1]
+        command = command or SERVERS[name][1]
         pass_fds: tuple[int, ...] = ()
         self.port = 0
         if any("{fd}" in part for part in command):
@@ -98,7 +114,7 @@ class ASGIServer:
                         PYTHONPATH=str(ROOT))
         full_env.update(env or {})
         self.log = tempfile.NamedTemporaryFile(prefix=f"{name}_", suffix=".log", delete=False)
-        self.proc = subprocess.Popen(command, cwd=str(ROOT), env=full_env, pass_fds=pass_fds,
+        self.proc = subprocess.Popen(command, cwd=str(cwd), env=full_env, pass_fds=pass_fds,
                                      stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
 

@@ -128,6 +128,12 @@ def test_body_over_the_cap_is_413_before_the_body_ends(server: ASGIServer) -> No
         assert declared.startswith(b"HTTP/1.1 413"), declared[:200]
 
 
+def test_non_utf8_path_is_400(server: ASGIServer) -> None:
+    reply = raw_request(server.port, b"GET /m%FF/ HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+                        timeout=10)
+    assert reply.startswith(b"HTTP/1.1 400") and b"not UTF-8" in reply, reply[:300]
+
+
 async def test_disconnect_cancels_the_view(server: ASGIServer) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         started, cancelled = Path(tmp, "started"), Path(tmp, "cancelled")
