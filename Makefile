@@ -86,6 +86,7 @@ lint: $(STAMP_LINT)
 # The bench's peers: adrf for the DRF row on -k asgi, uvicorn as a second ASGI server;
 # matplotlib draws its charts.
 bench: $(STAMP_BENCH)
+	@bash tests/services/ensure.sh
 	@$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 soak: $(STAMP)

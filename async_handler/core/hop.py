@@ -25,6 +25,8 @@ import asyncio
 import contextvars
 import os
 import sys
+import weakref
+from collections import deque
 from concurrent.futures import Executor, Future
 from typing import Any, Callable
 
@@ -64,6 +66,47 @@ def _waiter(loop: asyncio.AbstractEventLoop, source: Future[Any]) -> asyncio.Fut
     return target
 
 
+class _Inbox:
+    """Results of pool-thread calls for one loop: one wake-up of the loop delivers them all.
+
+    Each call_soon_threadsafe writes to the loop's self-pipe and costs the loop
+    a read; when several threads finish close together, one is enough.
+    """
+
+    __slots__ = ("loop", "items", "scheduled", "__weakref__")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.items: deque[tuple[_Handoff, Any, BaseException | None]] = deque()
+        self.scheduled = False
+
+    def put(self, handoff: _Handoff, result: Any, exc: BaseException | None) -> None:
+        """On a pool thread: queue the outcome, waking the loop unless a wake-up is pending."""
+        self.items.append((handoff, result, exc))
+        if not self.scheduled:
+            self.scheduled = True
+            self.loop.call_soon_threadsafe(self.drain)
+
+    def drain(self) -> None:
+        # Cleared first: a thread that queues after this line wakes the loop again.
+        self.scheduled = False
+        items = self.items
+        while items:
+            handoff, result, exc = items.popleft()
+            handoff._deliver(result, exc)
+
+
+_inboxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Inbox] = (
+    weakref.WeakKeyDictionary())
+
+
+def _inbox(loop: asyncio.AbstractEventLoop) -> _Inbox:
+    inbox = _inboxes.get(loop)
+    if inbox is None:
+        inbox = _inboxes[loop] = _Inbox(loop)
+    return inbox
+
+
 class _Handoff:
     """The result of one call on a pool thread, handed to the loop without a concurrent Future.
 
@@ -73,10 +116,11 @@ class _Handoff:
     waiter that was cancelled can wait again for the call to finish.
     """
 
-    __slots__ = ("loop", "target", "outcome")
+    __slots__ = ("loop", "inbox", "target", "outcome")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
+        self.inbox = _inbox(loop)
         self.target: asyncio.Future[Any] = loop.create_future()
         self.outcome: tuple[Any, BaseException | None] | None = None
 
@@ -84,10 +128,10 @@ class _Handoff:
         return True
 
     def set_result(self, result: Any) -> None:
-        self.loop.call_soon_threadsafe(self._deliver, result, None)
+        self.inbox.put(self, result, None)
 
     def set_exception(self, exc: BaseException) -> None:
-        self.loop.call_soon_threadsafe(self._deliver, None, exc)
+        self.inbox.put(self, None, exc)
 
     def _deliver(self, result: Any, exc: BaseException | None) -> None:
         self.outcome = (result, exc)

@@ -146,13 +146,17 @@ class Tuner(threading.Thread):
                 return
             cpu, at = self.cpu(), time.monotonic()
             share: float | None = None
+            steady = 0  # looks in a row that left the limit as it was
             while not self._stopped:
                 bound, queued = pool.demand
                 if not queued and pool.limit <= pool.floor:
                     self._wanted.clear()
                     if not pool.demand[1]:  # a request that queued meanwhile set it again
                         break
-                time.sleep(INTERVAL if queued else SLOW_INTERVAL)
+                # While the limit holds, look less often (up to 8x): each look
+                # reads every thread's statistics, 3-5% of a busy worker's CPU
+                # when done every 10 ms (py-spy, sync hello at 64 connections).
+                time.sleep(INTERVAL * min(1 << (steady // 8), 8) if queued else SLOW_INTERVAL)
                 now_cpu, now = self.cpu(), time.monotonic()
                 # A moving average over about four looks, so that one window in
                 # which the loop kept the GIL (a GC pass, say) does not count as idle.
@@ -160,8 +164,10 @@ class Tuner(threading.Thread):
                 share = sample if share is None else share + SMOOTHING * (sample - share)
                 cpu, at = now_cpu, now
                 bound, queued = pool.demand
+                limit = pool.limit
                 try:
                     self.adjust(share, bound, queued)
+                    steady = steady + 1 if pool.limit == limit else 0
                 except Exception:  # pragma: no cover - a stuck limit would starve requests
                     logging.getLogger("async_handler").exception("thread pool tuner failed")
                     pool.grow(pool.size)

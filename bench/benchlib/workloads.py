@@ -71,8 +71,10 @@ WORKLOADS: tuple[Workload, ...] = (
         OURS + ASYNC_PEERS + ("gthread", "ours-uvicorn"),
     ),
     Workload("hello_sync", "sync hello", ("/hello/sync/",), 64, OURS + ("gthread",) + ASGI_PAIR),
+    Workload("hello_sync_100", "sync hello", ("/hello/sync/",), 100, OURS + ("gthread",)),
     Workload("sleep_async", "async sleep 50 ms", ("/sleep/async/",), 100, OURS + ASYNC_PEERS),
     Workload("orm_sync", "sync ORM get", ("/orm/sync/",), 64, OURS + ("gthread",) + ASGI_PAIR),
+    Workload("orm_sync_100", "sync ORM get", ("/orm/sync/",), 100, OURS + ("gthread",)),
     Workload(
         "orm_async", "async ORM aget", ("/orm/async/",), 64, OURS + ASYNC_PEERS + ("gthread",)
     ),
@@ -137,6 +139,7 @@ PG_WORKLOADS: tuple[Workload, ...] = (
         server_extra="mixin,receiver",
     ),
     Workload("pg_orm_sync", "sync ORM get", ("/orm/sync/",), 64, PG_STACKS),
+    Workload("pg_orm_sync_100", "sync ORM get", ("/orm/sync/",), 100, PG_STACKS),
 )
 
 
