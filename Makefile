@@ -75,10 +75,9 @@ test: $(STAMP_TEST) $(STAMP42)
 	@echo "==> Running the core and DRF tests on Django 4.2 LTS"
 	@$(VENV42)/bin/python -m pytest -n 2 --dist loadfile $(CORE_TESTS)
 
-CORE_TESTS := tests/test_chain.py tests/test_handler.py tests/test_request.py tests/test_body.py \
-	tests/test_response.py tests/test_disconnect.py tests/test_lifecycle.py \
-	tests/test_checks.py tests/threads tests/test_hop_cancellation.py tests/test_lifecycle_transactions.py tests/test_drf.py tests/test_drf_viewsets.py \
-	tests/test_drf_crossings.py
+CORE_TESTS := tests/core tests/aiohttp/test_environ.py tests/aiohttp/test_disconnect.py \
+	tests/asgi tests/test_checks.py tests/test_layout.py tests/threads tests/test_drf.py \
+	tests/test_drf_viewsets.py tests/test_drf_crossings.py
 
 $(STAMP42): setup.cfg pyproject.toml
 	@echo "==> Creating the Django 4.2 virtualenv in $(VENV42)"

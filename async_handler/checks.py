@@ -89,7 +89,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
 def check_wrapping_middleware(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     from django.utils.module_loading import import_string
 
-    from .chain import _is_hook_style
+    from .core.chain import _is_hook_style
 
     messages: list[checks.CheckMessage] = []
     for path in settings.MIDDLEWARE:

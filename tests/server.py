@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from async_handler import AsyncDjangoApplication
-from async_handler.server import DjangoServer
+from async_handler.aiohttp.server import DjangoServer
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from async_handler import conf
+from tests.asgi.servers import BIND, ASGIServer, server_name
 from tests.docs_support import (
     DOCS,
     ROOT,
@@ -41,12 +42,21 @@ from tests.docs_support import (
     shell_commands,
     wait_for,
 )
-from tests.server import Gunicorn
+from tests.server import Gunicorn, gunicorn_supports_control_socket
 from tests.test_sample_project import chat_across_workers
 
 HERE, DEPLOY = "tests/test_docs.py", "tests/test_docs_deploy.py"
 QUICKSTART = "gunicorn mysite.wsgi -k async_handler.worker.AiohttpWorker -w 4 --bind 127.0.0.1:8000"
+ASGI_COMMANDS = [
+    "uvicorn mysite.asgi:application --workers 4 --lifespan on",
+    "gunicorn mysite.asgi:application -k uvicorn_worker.UvicornWorker -w 4",
+    "gunicorn mysite.asgi:application -k asgi -w 4",
+    "granian --interface asgi --workers 4 mysite.asgi:application",
+    "hypercorn mysite.asgi:application --workers 4",
+    "daphne mysite.asgi:application",
+]
 COVERAGE: dict[str, tuple[str, str]] = {
+    **{c: ("run", f"{HERE}::test_asgi_server_commands") for c in ASGI_COMMANDS},
     "make run": ("run", f"{HERE}::test_make_run_serves_the_sample_project"),
     QUICKSTART: ("run", f"{HERE}::test_quickstart_gunicorn_command"),
     "python manage.py check": ("run", f"{HERE}::test_manage_py_commands"),
@@ -137,6 +147,25 @@ def test_quickstart_gunicorn_command(prepared: dict[str, str]) -> None:
     del rest[rest.index("--bind"):rest.index("--bind") + 2]
     with Gunicorn(*rest, app=app, worker=worker, cwd=SAMPLE_DIR, env=prepared) as server:
         server.wait_ready("/slow/?ms=0")
+        status, _, body = get(server.port, "/async/")
+        assert status == 200 and b'"view": "async"' in body
+        status, _, body = get(server.port, "/fanout/?ms=50")  # the shared client session
+        assert status == 200 and body.count(b'"status": 200') == 3
+
+
+@pytest.mark.parametrize("command", ASGI_COMMANDS)
+def test_asgi_server_commands(command: str, prepared: dict[str, str]) -> None:
+    """Each documented ASGI server line serves sample_project.asgi: one worker, a socket here."""
+    assert command in {c for _, c in shell_commands()}
+    words = shlex.split(command.replace("mysite", "sample_project"))
+    words = ["1" if before in ("--workers", "-w") else word
+             for before, word in zip(["", *words], words, strict=False)]
+    name = server_name(words)
+    if words[0] == "gunicorn" and gunicorn_supports_control_socket():
+        words.append("--no-control-socket")
+    argv = [str(Path(sys.executable).with_name(words[0])), *words[1:], *BIND[name]]
+    with ASGIServer(name, env=prepared, command=argv, cwd=SAMPLE_DIR) as server:
+        server.wait_ready("/async/")
         status, _, body = get(server.port, "/async/")
         assert status == 200 and b'"view": "async"' in body
         status, _, body = get(server.port, "/fanout/?ms=50")  # the shared client session

@@ -53,7 +53,7 @@ async def test_plain_wsgi_workers_answer_426(worker: str, args: tuple[str, ...],
 
 
 async def test_runserver_serves_websockets() -> None:
-    from tests.test_runserver import runserver
+    from tests.aiohttp.test_runserver import runserver
 
     with runserver("127.0.0.1:0", "--noreload") as (url, _, log):
         async with aiohttp.ClientSession() as client:

@@ -206,6 +206,10 @@ async def tracked(request: Any) -> HttpResponse:
 
 async def cancellable(request: Any) -> HttpResponse:
     STATE["cancellable_started"] = True
+    started = request.GET.get("started")
+    if started:  # for a test outside the server's process
+        with open(started, "w") as fh:
+            fh.write("started")
     try:
         await asyncio.sleep(30)
     except asyncio.CancelledError:

@@ -3,7 +3,7 @@
 Every crossing from the event loop to sync code goes through `run_sync`, which goes
 where asgiref's thread-sensitive `sync_to_async` would: under async_handler's worker
 to the thread pinned to the current request (by the handler's lighter hop, see
-async_handler/hop.py), under Django's ASGI handler to the request's thread-sensitive
+async_handler/core/hop.py), under Django's ASGI handler to the request's thread-sensitive
 executor, and under WSGI to the calling thread.
 """
 
@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from asgiref.sync import async_to_sync, iscoroutinefunction
 
-from .. import hop
+from ..core import hop
 
 T = TypeVar("T")
 

@@ -20,7 +20,7 @@ from rest_framework.request import Request  # noqa: F401
 from rest_framework.throttling import BaseThrottle  # noqa: F401
 from rest_framework.views import APIView as DRFAPIView
 
-from ..inline import INLINE_RENDERERS
+from ..core.inline import INLINE_RENDERERS
 from ._util import LazyAwaitable, call, is_async, on_event_loop, overrides, run_sync
 from .permissions import try_convert_operator  # noqa: F401  (adrf's re-export)
 from .plan import Kind, Plan

@@ -56,9 +56,60 @@ class AiohttpUpgrade:
             protocol._payload_parser = GuardedParser(parser, socket.unmasked)
         return socket
 
+    def sink(self, sink: Any) -> UpgradeSink:
+        """`sink`, made silent once this upgrade has happened."""
+        return UpgradeSink(sink, self)
+
     def _going_away(self) -> None:
         if self.on_going_away is not None:
             self.on_going_away()
+
+
+class UpgradeSink:
+    """The front end's response sink, silent once the socket was the response.
+
+    After a WebSocket view the core still sends the response the middleware
+    handed back (view.SocketClosed); the connection carries WebSocket frames
+    by then, so nothing is written, and the response the server logs is the
+    101 that opened the socket.
+    """
+
+    __slots__ = ("_sink", "_upgrade")
+
+    def __init__(self, sink: Any, upgrade: AiohttpUpgrade) -> None:
+        self._sink, self._upgrade = sink, upgrade
+
+    @property
+    def response(self) -> Any:
+        upgraded = self._upgrade.response
+        return upgraded if upgraded is not None else self._sink.response
+
+    async def send(self, *args: Any) -> None:
+        if not self._upgrade.upgraded:
+            await self._sink.send(*args)
+
+    async def start(self, *args: Any) -> None:
+        if not self._upgrade.upgraded:
+            await self._sink.start(*args)
+
+    async def write(self, data: bytes) -> None:
+        if not self._upgrade.upgraded:
+            await self._sink.write(data)
+
+    async def sendfile(self, *args: Any) -> bool:
+        return not self._upgrade.upgraded and bool(await self._sink.sendfile(*args))
+
+    async def end(self) -> None:
+        if not self._upgrade.upgraded:
+            await self._sink.end()
+
+    async def refuse(self, status: int, text: str) -> None:
+        if not self._upgrade.upgraded:
+            await self._sink.refuse(status, text)
+
+    def close_after(self) -> None:
+        if not self._upgrade.upgraded:
+            self._sink.close_after()
 
 
 class AiohttpSocket:

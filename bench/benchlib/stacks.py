@@ -44,20 +44,26 @@ def _gunicorn(app: str, *worker: str) -> Callable[[int], list[str]]:
     return build
 
 
-def _uvicorn(fd: int) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "bench_project.asgi:application",
-        "--fd",
-        str(fd),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-        "--lifespan",
-        "off",
-    ]
+def _uvicorn_app(app: str, lifespan: str) -> Callable[[int], list[str]]:
+    def build(fd: int) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            app,
+            "--fd",
+            str(fd),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            "--lifespan",
+            lifespan,
+        ]
+
+    return build
+
+
+_uvicorn = _uvicorn_app("bench_project.asgi:application", "off")
 
 
 STACKS: tuple[Stack, ...] = (
@@ -97,6 +103,14 @@ STACKS: tuple[Stack, ...] = (
         requires=("gunicorn.workers.gasgi:ASGIWorker",),
     ),
     Stack("uvicorn", "uvicorn, Django ASGI", _uvicorn, requires=("uvicorn",)),
+    # Issue 13: this package's ASGI application on the same server as Django's.
+    Stack(
+        "ours-uvicorn",
+        "uvicorn, async_handler get_asgi_application",
+        _uvicorn_app("bench_project.asgi_ours:application", "on"),
+        requires=("uvicorn", "async_handler:get_asgi_application"),
+        ours=True,
+    ),
 )
 
 _CHECK = """

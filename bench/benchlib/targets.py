@@ -18,6 +18,13 @@ class Target:
     threshold: float
     versus: tuple[str, str] | None = None
     below: bool = False
+    # Issue 13's targets, for our ASGI application (ASGI_OURS) against Django's on the same
+    # server; the others are for our gunicorn worker.
+    asgi: bool = False
+
+
+#: Our stacks that serve the ASGI application rather than run our worker.
+ASGI_OURS = ("ours-uvicorn",)
 
 
 TARGETS: tuple[Target, ...] = (
@@ -42,6 +49,12 @@ TARGETS: tuple[Target, ...] = (
     ),
     Target("DRF list vs gthread sync DRF", "drf_list", "rps", 1.0, ("gthread", "drf_list")),
     Target("DRF list vs adrf on -k asgi", "drf_list", "rps", 5.0, ("asgi", "drf_list")),
+    Target("ASGI async hello vs Django ASGI, uvicorn", "hello_async", "rps", 5.0,
+           ("uvicorn", "hello_async"), asgi=True),
+    Target("ASGI sync hello vs Django ASGI, uvicorn", "hello_sync", "rps", 3.0,
+           ("uvicorn", "hello_sync"), asgi=True),
+    Target("ASGI sync ORM vs Django ASGI, uvicorn", "orm_sync", "rps", 1.0,
+           ("uvicorn", "orm_sync"), asgi=True),
 )
 
 
@@ -50,6 +63,8 @@ def evaluate(results: Results, our_stacks: list[str]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for target in TARGETS:
         for stack in our_stacks:
+            if target.asgi != (stack in ASGI_OURS):
+                continue
             mine = results.get(stack, {}).get(target.workload, {}).get(target.metric)
             peer = None
             if target.versus is not None:

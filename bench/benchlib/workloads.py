@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 
 OURS = ("ours", "ours-uvloop")
 ASYNC_PEERS = ("asgi", "uvicorn")
+# Issue 13: this package's ASGI application and Django's, on the same server.
+ASGI_PAIR = ("ours-uvicorn", "uvicorn")
 
 MIXED_PATHS = (
     "/hello/sync/",
@@ -62,12 +64,16 @@ class Workload:
 
 WORKLOADS: tuple[Workload, ...] = (
     Workload(
-        "hello_async", "async hello", ("/hello/async/",), 64, OURS + ASYNC_PEERS + ("gthread",)
+        "hello_async",
+        "async hello",
+        ("/hello/async/",),
+        64,
+        OURS + ASYNC_PEERS + ("gthread", "ours-uvicorn"),
     ),
-    Workload("hello_sync", "sync hello", ("/hello/sync/",), 64, OURS + ("gthread",)),
+    Workload("hello_sync", "sync hello", ("/hello/sync/",), 64, OURS + ("gthread",) + ASGI_PAIR),
     Workload("hello_sync_100", "sync hello", ("/hello/sync/",), 100, OURS + ("gthread",)),
     Workload("sleep_async", "async sleep 50 ms", ("/sleep/async/",), 100, OURS + ASYNC_PEERS),
-    Workload("orm_sync", "sync ORM get", ("/orm/sync/",), 64, OURS + ("gthread",)),
+    Workload("orm_sync", "sync ORM get", ("/orm/sync/",), 64, OURS + ("gthread",) + ASGI_PAIR),
     Workload("orm_sync_100", "sync ORM get", ("/orm/sync/",), 100, OURS + ("gthread",)),
     Workload(
         "orm_async", "async ORM aget", ("/orm/async/",), 64, OURS + ASYNC_PEERS + ("gthread",)

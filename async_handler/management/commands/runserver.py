@@ -22,8 +22,8 @@ else:  # pragma: no cover - staticfiles absent
     from django.core.management.commands.runserver import Command as BaseCommand  # type: ignore
 
 from ... import __version__
-from ...devserver import StaticFilesApplication, serve, static_enabled
-from ...handler import AsyncDjangoApplication
+from ...aiohttp.devserver import StaticFilesApplication, serve, static_enabled
+from ...application import AsyncDjangoApplication
 
 _ERRORS = {
     errno.EACCES: "You don't have permission to access that port.",

@@ -1,0 +1,105 @@
+"""One ASGI `http` scope described to the core: META, body chunks, and disconnects.
+
+Django's own ASGIRequest builds request.META from the scope (root_path as
+SCRIPT_NAME included), so META is exactly what Django's ASGIHandler gives.
+The body is read from `receive` as it streams; once it is whole, a listener
+waits for `http.disconnect` and cancels the request's task, view included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import IO, Any, AsyncIterator, Awaitable, Callable
+from urllib.parse import unquote_to_bytes
+
+from django.core.handlers.asgi import ASGIRequest, get_script_prefix
+from django.urls import set_script_prefix
+
+from ..core.exchange import BadRequest, Exchange
+from .response import ASGISink
+
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class ClientGone(ConnectionError):
+    """The client disconnected before its request body was whole."""
+
+
+def check_path(scope: dict[str, Any]) -> None:
+    """BadRequest unless the path is UTF-8 once percent-decoded (RFC 3986 3.3, Django's URLs)."""
+    raw = scope.get("raw_path")
+    try:
+        if raw:
+            unquote_to_bytes(bytes(raw).split(b"?", 1)[0]).decode("utf-8")
+        scope["path"].encode("utf-8")
+    except UnicodeError:
+        raise BadRequest("Request path is not UTF-8") from None
+
+
+def body_meta(scope: dict[str, Any]) -> dict[str, str]:
+    """CONTENT_LENGTH and CONTENT_TYPE as ASGIRequest will put them in META."""
+    found: dict[str, list[str]] = {}
+    for name, value in scope.get("headers", ()):
+        if name in (b"content-length", b"content-type"):
+            key = "CONTENT_LENGTH" if name == b"content-length" else "CONTENT_TYPE"
+            found.setdefault(key, []).append(value.decode("latin-1"))
+    return {key: ",".join(values) for key, values in found.items()}
+
+
+class Receiver:
+    """The body from `receive`, then a watch for the client going away."""
+
+    __slots__ = ("receive", "task", "listener", "gone", "done")
+
+    def __init__(self, receive: Receive, task: asyncio.Task[Any]) -> None:
+        self.receive = receive
+        self.task = task
+        self.listener: asyncio.Task[None] | None = None
+        self.gone = False
+        #: Set once the request is served: a disconnect then cancels nothing.
+        self.done = False
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        while True:
+            message = await self.receive()
+            if message["type"] == "http.disconnect":
+                self.gone = True
+                raise ClientGone("client disconnected during the request body")
+            body = message.get("body", b"")
+            if body:
+                yield body
+            if not message.get("more_body", False):
+                break
+        self.listener = asyncio.ensure_future(self._listen())
+
+    async def _listen(self) -> None:
+        while (await self.receive())["type"] != "http.disconnect":
+            pass
+        self.gone = True
+        if not self.done:
+            self.task.cancel()
+
+    async def stop(self) -> None:
+        """Stop listening; call it as soon as the request is served, before awaiting anything."""
+        self.done = True
+        listener, self.listener = self.listener, None
+        if listener is not None and not listener.done():
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+
+
+def build_exchange(scope: dict[str, Any], receiver: Receiver, send: Send) -> Exchange:
+    """The Exchange for one `http` scope; the request is Django's ASGIRequest."""
+    zerocopy = "http.response.zerocopysend" in (scope.get("extensions") or {})
+
+    def make_request(stream: IO[bytes], size: int) -> ASGIRequest:
+        set_script_prefix(get_script_prefix(scope))
+        return ASGIRequest(scope, stream)
+
+    client = scope.get("client")
+    return Exchange(body_meta(scope), receiver.chunks(), make_request, ASGISink(send, zerocopy),
+                    remote=str(client[0]) if client else "",
+                    started_kwargs={"scope": scope}, head=scope.get("method") == "HEAD")
