@@ -10,11 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import IO, Any, AsyncIterator, Awaitable, Callable
+from typing import IO, Any, AsyncIterator, Awaitable, Callable, Mapping
 from urllib.parse import unquote_to_bytes
 
-from django.core.handlers.asgi import ASGIRequest, get_script_prefix
+from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
 from django.urls import set_script_prefix
+
+try:
+    from django.core.handlers.asgi import get_script_prefix
+except ImportError:  # Django 4.2: a method of ASGIHandler, with the same rule
+
+    def get_script_prefix(scope: Mapping[str, Any]) -> str:
+        return str(settings.FORCE_SCRIPT_NAME or scope.get("root_path", "") or "")
+
 
 from ..core.exchange import BadRequest, Exchange
 from .response import ASGISink

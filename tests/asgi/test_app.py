@@ -206,7 +206,8 @@ async def test_files_go_by_zerocopysend_when_the_server_offers_it(
     call = await request(asgi_app, scope)
     zerocopy = [m for m in call.sent if m["type"] == "http.response.zerocopysend"]
     assert len(zerocopy) == 1 and zerocopy[0]["count"] == len(expected) - 1000
-    assert zerocopy[0]["offset"] == 1000 and zerocopy[0]["file"].fileno() >= 0
+    # The file object itself is handed over (it is closed once the response is done).
+    assert zerocopy[0]["offset"] == 1000 and hasattr(zerocopy[0]["file"], "fileno")
     plain = await request(asgi_app, http_scope("/pattern-file/", query=b"skip=1000"))
     assert plain.body == expected[1000:]
     assert max(len(m.get("body", b"")) for m in plain.sent[1:]) <= 256 * 1024

@@ -11,10 +11,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import django
 import pytest
 
 from tests.asgi.servers import SERVERS, ASGIServer
 from tests.concurrency_support import ConnectionWatch, burst, prepare, stats
+
+pytestmark = pytest.mark.skipif(django.VERSION < (5, 0), reason="request.auser() is Django 5.0+")
 
 THREADS = 16  # the default
 N = 200
