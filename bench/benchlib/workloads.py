@@ -109,7 +109,7 @@ WORKLOADS: tuple[Workload, ...] = (
 # and a sync one-query ORM view at 64, on every stack, against one throwaway PostgreSQL cluster.
 # A 1 s view at 200 connections queues for 12 s or more on a stack that runs 16 at once, hence
 # the 30 s wrk timeout and the 20 s floor on the run: wrk counts only requests that finished.
-PG_STACKS = ("ours", "asgi", "uvicorn", "gthread16")
+PG_STACKS = ("ours", "asgi", "uvicorn", "gthread16", "ours-uvicorn")
 
 
 def _slow(name: str, title: str, path: str, **options: object) -> Workload:
