@@ -9,6 +9,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from channels.layers import InMemoryChannelLayer
 from django.test import override_settings
 
 from tests.server import Gunicorn, LiveServer
@@ -102,3 +103,32 @@ async def test_broadcast_across_two_gunicorn_masters_sharing_redis(
                 await layer.close_pools()
         for g in (g1, g2):
             assert "Traceback" not in g.output()
+
+
+class FlakyLayer(InMemoryChannelLayer):  # type: ignore[misc]
+    """The real in-memory layer, whose first receives time out as Redis does under load."""
+
+    failures = 0
+
+    async def receive(self, channel: str) -> dict[str, Any]:
+        if FlakyLayer.failures:
+            FlakyLayer.failures -= 1
+            raise TimeoutError("the layer timed out")
+        return dict(await super().receive(channel))
+
+
+async def test_a_transient_layer_failure_does_not_leave_the_socket_deaf(
+        live_server: LiveServer, client: aiohttp.ClientSession) -> None:
+    from channels.layers import get_channel_layer
+
+    flaky = {"default": {"BACKEND": "tests.test_websocket_groups.FlakyLayer"}}
+    with override_settings(CHANNEL_LAYERS=flaky):
+        FlakyLayer.failures = 2
+        a, joined = await _join(client, f"{live_server.url}/ws/room/flaky/")
+        try:
+            await get_channel_layer().group_send(
+                "room-flaky", {"type": "websocket.send", "text": "still heard"})
+            assert await a.receive_str(timeout=20) == "still heard"
+            assert FlakyLayer.failures == 0
+        finally:
+            await a.close()

@@ -79,9 +79,24 @@ class Membership:
 
     async def _read(self, channel: str) -> None:
         ws = self.ws
+        failures = 0
         try:
             while not ws.closed:
-                message = await self.layer.receive(channel)
+                try:
+                    message = await self.layer.receive(channel)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    # A transient failure of the layer (Redis timing out on a loaded
+                    # machine, a reconnect) must not leave the socket deaf to its groups
+                    # for the rest of its life: read again, waiting longer each time.
+                    # Messages sent meanwhile wait in the channel.
+                    failures += 1
+                    logger.warning("Reading channel %s for %s failed (%r); retrying", channel,
+                                   ws.request.path, exc)
+                    await asyncio.sleep(min(0.05 * 2 ** failures, 2.0))
+                    continue
+                failures = 0
                 kind = message.get("type")
                 if kind == "websocket.send":
                     if message.get("bytes") is not None:
@@ -92,10 +107,10 @@ class Membership:
                     self._event(message)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # the socket closed under a send, or the layer failed
+        except Exception as exc:  # the socket closed under a send
             if not ws.closed:
-                logger.warning("Reading channel %s for %s stopped: %r", channel,
-                               ws.request.path, exc)
+                logger.warning("Sending to %s from channel %s stopped: %r", ws.request.path,
+                               channel, exc)
         finally:
             self._event(_END)
 
