@@ -106,14 +106,14 @@ async def test_broadcast_across_two_gunicorn_masters_sharing_redis(
 
 
 class FlakyLayer(InMemoryChannelLayer):  # type: ignore[misc]
-    """The real in-memory layer, whose first receives time out as Redis does under load."""
+    """The real in-memory layer, whose first receives fail as a Redis connection can."""
 
     failures = 0
 
     async def receive(self, channel: str) -> dict[str, Any]:
         if FlakyLayer.failures:
             FlakyLayer.failures -= 1
-            raise TimeoutError("the layer timed out")
+            raise TimeoutError("idle") if FlakyLayer.failures % 2 else ConnectionError("reset")
         return dict(await super().receive(channel))
 
 
@@ -123,7 +123,7 @@ async def test_a_transient_layer_failure_does_not_leave_the_socket_deaf(
 
     flaky = {"default": {"BACKEND": "tests.test_websocket_groups.FlakyLayer"}}
     with override_settings(CHANNEL_LAYERS=flaky):
-        FlakyLayer.failures = 2
+        FlakyLayer.failures = 4
         a, joined = await _join(client, f"{live_server.url}/ws/room/flaky/")
         try:
             await get_channel_layer().group_send(

@@ -87,6 +87,12 @@ class Membership:
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:
+                    if isinstance(exc, TimeoutError) or type(exc).__name__ == "TimeoutError":
+                        # No message within the layer's blocking wait. redis-py 8 with
+                        # channels_redis 4.3 raises its TimeoutError where the 5 s BZPOPMIN
+                        # would return nothing, on every idle cycle: just wait again.
+                        logger.debug("Reading channel %s timed out (%r); again", channel, exc)
+                        continue
                     # A transient failure of the layer (Redis timing out on a loaded
                     # machine, a reconnect) must not leave the socket deaf to its groups
                     # for the rest of its life: read again, waiting longer each time.
