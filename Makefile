@@ -55,15 +55,17 @@ run: $(STAMP)
 	@echo "==> [3/3] Starting gunicorn: 2 async_handler workers on http://$(HOST):$(PORT)/"
 	@echo "    Then open http://$(HOST):$(PORT)/ (admin: /admin/, user admin, password async-demo)."
 	@echo "    Ctrl-C stops it. Port in use? Try: make run PORT=8001"
-	@cd sample_project && \
+	@cd sample_project && rpid= && dir= && \
 	if [ -z "$$SAMPLE_PROJECT_REDIS_URL" ] && command -v redis-server >/dev/null 2>&1; then \
 		dir=$$(mktemp -d); \
 		redis-server --port 0 --unixsocket "$$dir/redis.sock" --unixsocketperm 700 --save "" \
-			--appendonly no --dir "$$dir" --logfile "$$dir/redis.log" & \
+			--appendonly no --dir "$$dir" --logfile "$$dir/redis.log" & rpid=$$!; \
 		export SAMPLE_PROJECT_REDIS_URL="unix://$$dir/redis.sock"; \
 		echo "    The chat's rooms reach both workers through a throwaway redis-server in $$dir"; \
 	fi; \
-	exec ../$(BIN)/gunicorn sample_project.wsgi \
+	trap '[ -n "$$rpid" ] && kill $$rpid 2>/dev/null; [ -n "$$dir" ] && rm -rf "$$dir"' EXIT; \
+	trap 'exit 130' INT; trap 'exit 143' TERM; \
+	../$(BIN)/gunicorn sample_project.wsgi \
 		-k async_handler.worker.AiohttpWorker --bind $(HOST):$(PORT) \
 		--workers 2 --no-control-socket --access-logfile -
 
