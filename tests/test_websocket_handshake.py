@@ -49,12 +49,26 @@ async def test_login_required_refuses_with_a_redirect_before_the_upgrade(
 async def test_the_session_user_reaches_the_view_and_the_session_is_saved_after_the_socket(
         live_server: LiveServer, client: aiohttp.ClientSession) -> None:
     headers = await login_cookie("sockets")
+    key = headers["Cookie"].split("=", 1)[1]
+
+    def saved_visits() -> int:
+        from django.contrib.sessions.backends.db import SessionStore
+
+        return int(SessionStore(session_key=key).load().get("socket_visits", 0))
+
     seen = []
-    for _ in range(2):
+    for visit in (1, 2):
         async with client.ws_connect(f"{live_server.url}/ws/whoami/", headers=headers) as ws:
             seen.append(await ws.receive_json())
             await ws.send_str("done")
+        # The session is saved by SessionMiddleware once the socket has ended, on the
+        # server's time: wait for it before the next handshake reads it.
+        for _ in range(500):
+            if await sync_to_async(saved_visits)() == visit:
+                break
+            await asyncio.sleep(0.02)
     assert [(s["user"], s["visits"]) for s in seen] == [("sockets", 1), ("sockets", 2)]
+    assert await sync_to_async(saved_visits)() == 2
 
 
 async def test_request_started_and_finished_fire_once_per_socket(
