@@ -97,6 +97,25 @@ def redis() -> Iterator[Any]:
 
 
 @pytest.fixture
+async def client() -> AsyncIterator[Any]:
+    """An aiohttp client session for the WebSocket tests."""
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
+def in_memory() -> Iterator[None]:
+    """Channels' in-memory layer as CHANNEL_LAYERS, for one process."""
+    from django.test import override_settings
+
+    with override_settings(CHANNEL_LAYERS={
+            "default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}):
+        yield
+
+
+@pytest.fixture
 def drf_clean() -> Iterator[None]:
     """DRF tests' clean slate; the DRF modules use it through their pytestmark."""
     from tests.drf_app.testing import reset

@@ -3,8 +3,6 @@ settings and per-view options, through aiohttp's client."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import aiohttp
 import pytest
 from django.test import override_settings
@@ -12,12 +10,6 @@ from django.test import override_settings
 from tests import ws_views
 from tests.server import LiveServer
 from tests.ws_support import until
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 async def test_echo_text_binary_and_iteration_until_the_client_closes(

@@ -4,30 +4,14 @@ filled from the Django request that went through the project's MIDDLEWARE."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import aiohttp
 import pytest
-from django.test import override_settings
 
 from tests import ws_consumers
 from tests.server import Gunicorn, LiveServer
 from tests.ws_support import login_cookie, until
-
-IN_MEMORY = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-@pytest.fixture
-def in_memory() -> Iterator[None]:
-    with override_settings(CHANNEL_LAYERS=IN_MEMORY):
-        yield
 
 
 async def test_async_consumer_scope_echo_groups_and_close(

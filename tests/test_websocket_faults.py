@@ -4,7 +4,6 @@ hold no pool thread while they wait; nothing leaks."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -13,12 +12,6 @@ from async_handler import AsyncDjangoApplication
 from tests import ws_views
 from tests.server import LiveServer
 from tests.ws_support import close_raw, open_raw, until
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 async def test_a_client_that_vanishes_cancels_its_view(live_server: LiveServer,

@@ -4,30 +4,14 @@ across two gunicorn masters sharing one real redis-server, with group_send from 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import aiohttp
-import pytest
 from channels.layers import InMemoryChannelLayer
 from django.test import override_settings
 
 from tests.server import Gunicorn, LiveServer
 from tests.ws_support import until
-
-IN_MEMORY = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-@pytest.fixture
-def in_memory() -> Iterator[None]:
-    with override_settings(CHANNEL_LAYERS=IN_MEMORY):
-        yield
 
 
 async def _join(client: aiohttp.ClientSession, url: str) -> tuple[Any, dict[str, Any]]:

@@ -4,7 +4,6 @@ check, malformed handshakes (4xx and a log line), and 426 where the server canno
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -14,12 +13,6 @@ from django.test import Client, override_settings
 from tests import ws_views
 from tests.server import LiveServer
 from tests.ws_support import KEY, handshake, login_cookie, until
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 async def _refused(client: aiohttp.ClientSession, url: str, **kwargs: object) -> int:

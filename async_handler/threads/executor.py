@@ -43,11 +43,6 @@ class RequestExecutor(Executor):
         self.used: list[PoolThread] = []  # threads this request ran on (pool's lock)
 
     @property
-    def bound(self) -> bool:
-        """Whether the request has run, or asked to run, anything on a pool thread."""
-        return bool(self.used) or self._state != IDLE
-
-    @property
     def held(self) -> bool:
         """Whether a thread is kept for this request between its calls."""
         return self._state == HELD
