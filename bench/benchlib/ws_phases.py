@@ -99,6 +99,7 @@ async def echo(server: Server, st: WsStack, ws: WsSettings, log: Path) -> dict[s
         "worker_cpu": cpu / ws.duration_s,
         "client_cpu": sum(r["cpu_s"] for r in reports) / seconds,
         "errors": sum(len(r["errors"]) for r in reports),
+        "error_samples": [e for r in reports for e in r["errors"]][:3],
     }
 
 

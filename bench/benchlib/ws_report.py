@@ -7,6 +7,7 @@ from typing import Any
 
 from .machine import one_line
 from .report import md_table, text_table
+from .ws_model import model_lines
 from .ws_phases import SCENARIOS
 from .ws_stacks import PEER
 
@@ -179,27 +180,6 @@ def print_tables(results: Results, names: list[str], ours: list[str]) -> list[li
     ):
         print("\n" + text_table(head, rows), flush=True)
     return trows
-
-
-def model_lines(results: Results) -> list[str]:
-    """Issue 12 point 4: the per-socket channel (groups.py) against one per group per worker."""
-    out = []
-    for scen, _ in SCENARIOS:
-        key = "fanout " + scen
-        a, b = results.get("ours", {}).get(key), results.get("ours-per-process", {}).get(key)
-        if not a or not b or a.get("p50_ms") is None or b.get("p50_ms") is None:
-            continue
-        out.append(
-            f"- {scen}: channel per socket p50 {a['p50_ms']:.1f} ms / p99 {a['p99_ms']:.1f} ms, "
-            f"workers {a['worker_cpu_ms_per_round']:.0f} ms CPU a round; per group per worker "
-            f"p50 {b['p50_ms']:.1f} ms / p99 {b['p99_ms']:.1f} ms, "
-            f"{b['worker_cpu_ms_per_round']:.0f} ms CPU ({a['p50_ms'] / b['p50_ms']:.2f}x "
-            f"faster at p50). Redis: {a['redis_cmds_per_round']:.0f} against "
-            f"{b['redis_cmds_per_round']:.0f} commands, {a['redis_kb_per_round']:.1f} against "
-            f"{b['redis_kb_per_round']:.1f} KB a round; joining the 1,000 sockets took "
-            f"{a['join_commands']:,.0f} against {b['join_commands']:,.0f} commands."
-        )
-    return out
 
 
 def write(
