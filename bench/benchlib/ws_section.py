@@ -30,6 +30,10 @@ NOTES = [
     "without waking the view; the consumers get `bench.message`, sent on by their handler. "
     "Redis figures are INFO's counters around the rounds (`Redis cmds/s` over the rounds' "
     "wall time) and around the joins; they include the sender's commands.",
+    "- With redis-py 8 and channels_redis 4.3, a layer read that waits 5 s with nothing to read "
+    "raises TimeoutError. A Channels consumer (on uvicorn, and in consumer_view, which runs it "
+    "unchanged) dies of it and its socket closes: the echo runs' `errors` are such sockets, and "
+    "the servers' logs in results/raw/websocket/ show the tracebacks. groups.py reads again.",
     "- Memory: the worker's VmRSS before and after 5,000 echo sockets are open and idle, "
     "after 100 sockets opened and closed as a warm-up; per socket = difference / sockets.",
     "- `ours-per-process` is bench-only (`bench_project/ws_groups.py`): the same view with one "
