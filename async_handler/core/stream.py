@@ -143,7 +143,7 @@ class LazyBody:
                 raise RequestDataTooBig(
                     "Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE.") from None
             raise UnreadablePostError(str(exc)) from None
-        except (BadRequest, BodyTimeout, ConnectionError) as exc:
+        except Exception as exc:  # timed out, cut short, mis-framed: answered after the view
             self.failure = exc
             raise UnreadablePostError(str(exc)) from None
         self.whole = whole

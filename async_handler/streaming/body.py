@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import AsyncIterator
 
+from aiohttp.http_exceptions import HttpProcessingError
+
+from ..core.exchange import MalformedBody
 from .multipart import Part, parts
 
 
@@ -28,7 +31,12 @@ class RequestBody:
         return self
 
     async def __anext__(self) -> bytes:
-        chunk = await self._chunks.__anext__()
+        try:
+            chunk = await self._chunks.__anext__()
+        except HttpProcessingError as exc:
+            # Bad chunked framing or a body cut short, as aiohttp's parser found it (and
+            # answers and logs itself); the view sees it as every malformed body.
+            raise MalformedBody(f"Malformed request body: {exc.message}") from exc
         self.received += len(chunk)
         return chunk
 
