@@ -32,6 +32,8 @@ from .body import read_body
 from .chain import Chain
 from .exchange import BadRequest, BodyTimeout, BodyTooLarge, Exchange, RequestOptions
 from .response import send_response
+from .stream import LazyBody, settle
+from .streamcheck import streams
 from .view import ViewRunner
 from .watchdog import LoopWatchdog
 
@@ -195,15 +197,21 @@ class CoreHandler(WSGIHandler):
             await self._serve(exchange, executor)
 
     async def _serve(self, exchange: Exchange, executor: RequestExecutor) -> None:
-        response = stream = None
+        response = stream = lazy = None
         sink = exchange.sink
         try:
             too_large = None
             try:
-                stream, size = await read_body(
-                    exchange.body, exchange.meta, self.options,
-                    data_upload_max=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
-                    spool_max=settings.FILE_UPLOAD_MAX_MEMORY_SIZE)
+                if exchange.body is not None and exchange.route is not None and streams(
+                        *exchange.route()):
+                    # A @stream_body view: it starts now and reads the body itself.
+                    stream = lazy = LazyBody(exchange.body, exchange.meta, self.options)
+                    size = lazy.declared or 0
+                else:
+                    stream, size = await read_body(
+                        exchange.body, exchange.meta, self.options,
+                        data_upload_max=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+                        spool_max=settings.FILE_UPLOAD_MAX_MEMORY_SIZE)
             except BodyTooLarge as exc:
                 if not exc.django_limit:
                     logger.warning("Request body over %d bytes from %s: 413",
@@ -224,6 +232,8 @@ class CoreHandler(WSGIHandler):
             if stream is None:
                 stream = io.BytesIO()
             request = exchange.make_request(stream, size)
+            if lazy is not None:
+                lazy.bind(request)
             if lifecycle.started_needs_thread():
                 await self.run_sync(lifecycle.send_started, self.__class__,
                                     exchange.started_kwargs)
@@ -233,14 +243,20 @@ class CoreHandler(WSGIHandler):
                 response._resource_closers.append(request.close)
             else:
                 response = await self.get_response_async(request)
+            close = too_large is not None
+            if lazy is not None:
+                close = await settle(lazy, response, sink, exchange.remote)  # type: ignore[assignment]
+                if close is None:
+                    return
+            if close:
+                sink.close_after()
             await send_response(sink, response, self.run_sync, head=exchange.head,
                                 remote=exchange.remote)
-            if too_large is not None:
-                sink.close_after()
         finally:
             if response is not None:
                 lifecycle.close_response(response, executor)
             # Django's requests never close their input; a server would.
-            if stream is not None:
+            if lazy is not None:
+                await lazy.discard()
+            elif stream is not None:
                 stream.close()
-
