@@ -131,6 +131,7 @@ async def test_token_in_a_form_field_is_read_whole_then_replayed(
         assert response.status == 200, await response.text()
         answer = await response.json()
     assert answer["replayed"] is True
+    assert answer["parts"][0]["value"].startswith("(the CSRF token")
     assert answer["parts"][1]["sha256"] == hashlib.sha256(content).hexdigest()
 
 

@@ -87,6 +87,8 @@ async def hash_parts(request: HttpRequest, body: RequestBody) -> JsonResponse:
                 return JsonResponse(
                     {"error": f"field {part.name!r} is over {FIELD_MAX} bytes"}, status=400
                 )
+            if part.name == "csrfmiddlewaretoken":  # the page's replay demo; not worth showing
+                text = "(the CSRF token, which the middleware checked)"
             parts.append({"name": part.name, "value": text})
             continue
         hasher = _Hasher()
