@@ -129,6 +129,7 @@ def measure(row: Row, env: dict[str, str], log: Path, size: int, digest: str) ->
         "rss_after_kb": rss_after,
         "rss_peak_growth_mb": (peak_kb - rss_before) / 1024,
         "worker_cpu": worker_cpu / elapsed,
+        "worker_cpu_s_per_gib": worker_cpu / (size / 1024**3),
         "client_cpu": result["client_cpu_s"] / elapsed,
         "other_cpu": others.cpus,
         "chunks": answer.get("chunks"),
@@ -155,7 +156,7 @@ def run(
     rows: list[Row], env: dict[str, str], raw: Path, size: int, digest: str, repeat: int
 ) -> dict[str, dict[str, Any]]:
     """Every row `repeat` times, rounds in rotated order; per row the fastest run, plus the
-    worst peak RSS growth and first chunk of all its runs."""
+    worst peak RSS growth and first chunk, and the least worker CPU per GiB, of all its runs."""
     runs: dict[str, list[dict[str, Any]]] = {row.name: [] for row in rows}
     for rnd in range(repeat):
         shift = rnd % len(rows)
@@ -178,6 +179,7 @@ def _best(figs: list[dict[str, Any]]) -> dict[str, Any]:
     chosen["mb_s_runs"] = [round(f["mb_s"], 1) for f in good]
     chosen["worst_rss_peak_growth_mb"] = max(f["rss_peak_growth_mb"] for f in good)
     chosen["worst_first_chunk_ms"] = max(f["first_chunk_ms"] for f in good)
+    chosen["best_cpu_s_per_gib"] = min(f["worker_cpu_s_per_gib"] for f in good)
     return chosen
 
 

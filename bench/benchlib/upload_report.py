@@ -20,6 +20,7 @@ HEAD = [
     "RSS before MB",
     "peak RSS growth MB",
     "worker CPU",
+    "worker CPU s/GiB",
     "client CPU",
     "others CPU",
     "chunks in the view",
@@ -65,6 +66,7 @@ def rows(results: Results, measured: list[Row]) -> list[list[str]]:
                 f"{cell['rss_before_kb'] / 1024:.1f}",
                 f"{cell.get('worst_rss_peak_growth_mb', cell['rss_peak_growth_mb']):+.1f}",
                 f"{cell['worker_cpu']:.2f}",
+                f"{cell['best_cpu_s_per_gib']:.2f}",
                 f"{cell['client_cpu']:.2f}",
                 f"{cell['other_cpu']:.2f}",
                 chunks,
@@ -158,7 +160,9 @@ def write_markdown(
             "(`time.monotonic()` in both processes); `peak RSS growth`: the worker's VmRSS "
             "sampled every 20 ms (and VmHWM) during the upload, less its VmRSS before; CPU "
             "columns: CPUs' worth used during the upload by the worker, the client and other "
-            "processes on the machine"
+            "processes on the machine; `worker CPU s/GiB`: the worker's CPU seconds per GiB "
+            "of body, the least of all runs, which other load on the machine disturbs less "
+            "than MB/s"
         ),
         "",
         "## Rows",
