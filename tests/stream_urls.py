@@ -11,4 +11,5 @@ urlpatterns = [
     path("first-bytes/", stream_views.first_bytes),
     path("parts/", stream_views.parts),
     path("class/", stream_views.DigestView.as_view()),
+    path("reads-body/", stream_views.reads_body),
 ]

@@ -122,3 +122,10 @@ class DigestView(View):
 
     async def get(self, request: Any) -> HttpResponse:
         return HttpResponse("no body here")
+
+
+@csrf_exempt
+@stream_body
+async def reads_body(request: Any, body: RequestBody) -> HttpResponse:
+    """Wrong: reads request.body on the loop instead of iterating `body`."""
+    return HttpResponse(request.body)

@@ -1,7 +1,8 @@
 """An aiohttp request's body as the chunks the core reads (core/body.py).
 
-It answers `Expect: 100-continue` as the first chunk is asked for, and cuts
-off a body that stops arriving.
+It answers `Expect: 100-continue` as the first chunk is asked for, cuts
+off a body that stops arriving, and turns aiohttp's framing errors into
+MalformedBody.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ import asyncio
 from typing import Any, AsyncIterator
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
-from ..core.exchange import BodyTimeout
+from ..core.exchange import BodyTimeout, MalformedBody
 
 
 class _IdleWatch:
@@ -66,6 +68,10 @@ async def _chunks(areq: web.BaseRequest, timeout: float | None) -> AsyncIterator
             if watch is not None:
                 watch.last = watch.loop.time()
             yield chunk
+    except HttpProcessingError as exc:
+        # Bad chunked framing, or a body cut short: aiohttp's parser put its error on the
+        # stream (and answers it itself); a view reading the stream sees it as the core's.
+        raise MalformedBody(f"Malformed request body: {exc.message}") from exc
     finally:
         if watch is not None:
             watch.cancel()

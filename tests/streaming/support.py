@@ -111,3 +111,14 @@ def multipart(boundary: str, parts: list[tuple[dict[str, str], bytes]]) -> bytes
         out += "".join(f"{k}: {v}\r\n" for k, v in headers.items()).encode() + b"\r\n"
         out += data + b"\r\n"
     return out + f"--{boundary}--\r\n".encode()
+
+
+async def until(check: Any, timeout: float = 10.0) -> None:
+    """Await `check()` becoming true, polling: the server ends its side of a connection after
+    the client has its reply."""
+    import asyncio
+
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
