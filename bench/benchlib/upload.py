@@ -41,6 +41,8 @@ class Row:
     path: str
     requires: tuple[str, ...] = ()
     ours: bool = False
+    #: The row this one's throughput is compared with: the bare application on the same server.
+    ceiling: str = "ceiling"
 
     @property
     def server(self) -> Stack:
@@ -56,12 +58,14 @@ ROWS: tuple[Row, ...] = (
         "/upload/streamed/",
         (_STREAMING,),
         ours=True,
+        ceiling="ceiling-uvicorn",
     ),
     Row("spooled", "view reading the spooled body", "ours", "/upload/spooled/"),
     Row("ceiling", "bare aiohttp, content.readany()", "aiohttp", "/upload/"),
+    Row("ceiling-uvicorn", "bare ASGI app, receive()", "uvicorn-bare", "/upload/"),
     Row("client", "client into a discarding socket", "sink", "/upload/"),
 )
-CEILING = "ceiling"
+CEILINGS = ("ceiling", "ceiling-uvicorn")
 
 
 def rows_needs() -> dict[str, tuple[str, ...]]:
