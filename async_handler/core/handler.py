@@ -28,12 +28,10 @@ from django.utils.log import log_response
 from .. import conf
 from ..threads import RequestExecutor, ThreadPool
 from . import hop, lifecycle
-from .body import read_body
 from .chain import Chain
 from .exchange import BadRequest, BodyTimeout, BodyTooLarge, Exchange, RequestOptions
 from .response import send_response
-from .stream import LazyBody, settle
-from .streamcheck import streams
+from .stream import LazyBody, settle, take_body
 from .view import ViewRunner
 from .watchdog import LoopWatchdog
 
@@ -197,21 +195,14 @@ class CoreHandler(WSGIHandler):
             await self._serve(exchange, executor)
 
     async def _serve(self, exchange: Exchange, executor: RequestExecutor) -> None:
-        response = stream = lazy = None
+        response = None
+        stream: Any = None
+        lazy: LazyBody | None = None
         sink = exchange.sink
         try:
             too_large = None
             try:
-                if exchange.body is not None and exchange.route is not None and streams(
-                        *exchange.route()):
-                    # A @stream_body view: it starts now and reads the body itself.
-                    stream = lazy = LazyBody(exchange.body, exchange.meta, self.options)
-                    size = lazy.declared or 0
-                else:
-                    stream, size = await read_body(
-                        exchange.body, exchange.meta, self.options,
-                        data_upload_max=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
-                        spool_max=settings.FILE_UPLOAD_MAX_MEMORY_SIZE)
+                stream, size, lazy = await take_body(exchange, self.options)
             except BodyTooLarge as exc:
                 if not exc.django_limit:
                     logger.warning("Request body over %d bytes from %s: 413",

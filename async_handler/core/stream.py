@@ -24,9 +24,16 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import RawPostDataException, UnreadablePostError
 
 from .body import body_limit, declared_length, read_body
-from .exchange import (BadRequest, BodyTimeout, BodyTooLarge, MalformedBody, RequestOptions,
-                       ResponseSink)
-from .streamcheck import reading_middleware
+from .exchange import (
+    BadRequest,
+    BodyTimeout,
+    BodyTooLarge,
+    Exchange,
+    MalformedBody,
+    RequestOptions,
+    ResponseSink,
+)
+from .streamcheck import reading_middleware, streams
 
 logger = logging.getLogger("async_handler")
 #: The request.META key the stream_body view finds its LazyBody under.
@@ -217,3 +224,16 @@ async def settle(lazy: LazyBody, response: Any, sink: ResponseSink, remote: str)
             await sink.refuse(status, text)
             return None
     return failure is not None or not lazy.finished
+
+
+async def take_body(exchange: Exchange,
+                    options: RequestOptions) -> tuple[Any, int, LazyBody | None]:
+    """The request's input and its size: a LazyBody for a @stream_body view, which starts at
+    once and reads the body itself; otherwise the body read whole first (core/body.py)."""
+    if exchange.body is not None and exchange.route is not None and streams(*exchange.route()):
+        lazy = LazyBody(exchange.body, exchange.meta, options)
+        return lazy, lazy.declared or 0, lazy
+    stream, size = await read_body(exchange.body, exchange.meta, options,
+                                   data_upload_max=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+                                   spool_max=settings.FILE_UPLOAD_MAX_MEMORY_SIZE)
+    return stream, size, None

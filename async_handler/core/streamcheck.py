@@ -76,8 +76,8 @@ def reading_middleware() -> str | None:
         owner = frame.f_locals.get("self")
         if owner is not None:
             for cls in type(owner).__mro__:
-                path = _middleware.get(cls)
-                if path is not None:
-                    return path
+                found_path = _middleware.get(cls)
+                if found_path is not None:
+                    return found_path
         frame = frame.f_back  # type: ignore[assignment]
     return None

@@ -31,7 +31,7 @@ def wsgi_body(request: Any, content_type: str) -> RequestBody:
         raise RawPostDataException(
             "The request body was read as a stream before the @stream_body view "
             "(request.POST of a multipart body?); it cannot be given to the view.")
-    environ = getattr(request, "environ", None)
+    environ: Any = getattr(request, "environ", None)
     read: Callable[[int], bytes] | None = None
     if declared or (declared is None and environ is None):
         read = request.read  # an ASGIRequest's stream ends where its body does

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import select
+import socket
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,8 +16,17 @@ import pytest
 from async_handler import AsyncDjangoApplication
 from async_handler.core.exchange import RequestOptions
 from tests.server import LiveServer
-from tests.streaming.support import (as_json, chunk, connect, digest, head, pattern, read_reply,
-                                     spool_fds, wait_for)
+from tests.streaming.support import (
+    as_json,
+    chunk,
+    connect,
+    digest,
+    head,
+    pattern,
+    read_reply,
+    spool_fds,
+    wait_for,
+)
 
 MiB = 1024 * 1024
 
@@ -66,6 +76,8 @@ async def test_a_slow_view_holds_the_client_back(live_server: LiveServer, tmp_pa
 
     def client() -> tuple[int, bytes]:
         with connect(live_server.port) as sock:
+            # A fixed send buffer: the kernel's autotuning would only add noise to the bound.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, MiB)
             sock.sendall(head(f"/stream/digest/?dir={tmp_path}&wait={pause}&progress=1",
                               length=total))
             sock.setblocking(False)

@@ -10,8 +10,17 @@ from pathlib import Path
 import pytest
 
 from tests.server import LiveServer
-from tests.streaming.support import (CSRF_SECRET, as_json, connect, digest, head, multipart,
-                                     pattern, read_reply, wait_for)
+from tests.streaming.support import (
+    CSRF_SECRET,
+    as_json,
+    connect,
+    digest,
+    head,
+    multipart,
+    pattern,
+    read_reply,
+    wait_for,
+)
 
 COOKIE = f"Cookie: csrftoken={CSRF_SECRET}\r\n"
 

@@ -11,8 +11,19 @@ import pytest
 
 from async_handler import AsyncDjangoApplication
 from tests.server import LiveServer
-from tests.streaming.support import (as_json, chunk, connect, digest, head, multipart,
-                                     pattern, read_reply, spool_fds, until, wait_for)
+from tests.streaming.support import (
+    as_json,
+    chunk,
+    connect,
+    digest,
+    head,
+    multipart,
+    pattern,
+    read_reply,
+    spool_fds,
+    until,
+    wait_for,
+)
 
 FILE = pattern(700_000)
 

@@ -14,8 +14,17 @@ import pytest
 from async_handler.streaming.wsgi import BLOCK
 from tests.asgi.servers import ASGIServer
 from tests.server import Gunicorn
-from tests.streaming.support import (as_json, chunk, connect, digest, head, multipart, pattern,
-                                     read_reply, wait_for)
+from tests.streaming.support import (
+    as_json,
+    chunk,
+    connect,
+    digest,
+    head,
+    multipart,
+    pattern,
+    read_reply,
+    wait_for,
+)
 from tests.wsgi_app import application
 
 MiB = 1024 * 1024
