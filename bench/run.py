@@ -3,9 +3,11 @@
 Every figure is compared with peers measured in the same run, then written to bench/results/
 (RESULTS.md, results.json, chart.png) together with a profile note of our worker (PROFILE.md).
 Its PostgreSQL section runs realistic async views against a throwaway cluster (POSTGRES.md,
-postgres.json, postgres.png).
+postgres.json, postgres.png). Its upload section streams a 2 GiB body into views that hash it
+(UPLOAD.md, upload.json, upload.png).
 
-Sections: `sqlite` (the main table and targets), `postgres`, `profile`; `--only` picks some.
+Sections: `sqlite` (the main table and targets), `postgres`, `upload`, `profile`; `--only` picks
+some.
 """
 
 from __future__ import annotations
@@ -30,11 +32,12 @@ from benchlib import (
     session,
     stacks,
     targets,
+    upload_section,
     wrk,
 )
 from benchlib.workloads import PG_WORKLOADS, WORKLOADS, requirements, without_missing
 
-SECTIONS = ("sqlite", "postgres", "profile")
+SECTIONS = ("sqlite", "postgres", "upload", "profile")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -78,9 +81,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     p.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL section")
     p.add_argument(
+        "--upload-mib",
+        type=int,
+        default=None,
+        help="body size of the upload section in MiB (default 2048; 256 with --quick)",
+    )
+    p.add_argument(
         "--only",
         default="",
-        help="comma-separated sections to run: sqlite, postgres, profile (default: all)",
+        help="comma-separated sections to run: sqlite, postgres, upload, profile (default: all)",
     )
     p.add_argument("--list", action="store_true", help="list stacks and workloads, then exit")
     args = p.parse_args(argv)
@@ -95,6 +104,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if args.quick:
         args.duration, args.warmup = min(args.duration, 3.0), min(args.warmup, 1.0)
         args.mixed_requests = args.mixed_requests or 10_000
+    args.upload_mib = args.upload_mib or (256 if args.quick else 2048)
     return args
 
 
@@ -120,6 +130,11 @@ def main(argv: list[str]) -> int:
             )
         return 0
     procs.sigterm_as_interrupt()
+    if args.sections == {"upload"}:
+        # The upload section needs neither wrk nor the bench project's data.
+        with project.data_dir() as data:
+            upload_section.run(args.out, data, args.upload_mib * 1024 * 1024, args.repeat)
+        return 0
     want_stacks = _pick(args.stacks, [s.name for s in stacks.STACKS], "stacks")
     want_work = _pick(args.workloads, [w.name for w in WORKLOADS + PG_WORKLOADS], "workloads")
     wrk_path = wrk.ensure_wrk()
@@ -139,6 +154,8 @@ def main(argv: list[str]) -> int:
     with project.data_dir() as data:
         if "postgres" in args.sections:
             _postgres(args, cfg, wrk_path, data, raw_dir, want_stacks, want_work)
+        if "upload" in args.sections:
+            upload_section.run(args.out, data, args.upload_mib * 1024 * 1024, args.repeat)
         if not args.sections & {"sqlite", "profile"}:
             print(f"==> done in {time.monotonic() - began:.0f}s; results in {args.out}", flush=True)
             return 0

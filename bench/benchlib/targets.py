@@ -49,12 +49,30 @@ TARGETS: tuple[Target, ...] = (
     ),
     Target("DRF list vs gthread sync DRF", "drf_list", "rps", 1.0, ("gthread", "drf_list")),
     Target("DRF list vs adrf on -k asgi", "drf_list", "rps", 5.0, ("asgi", "drf_list")),
-    Target("ASGI async hello vs Django ASGI, uvicorn", "hello_async", "rps", 5.0,
-           ("uvicorn", "hello_async"), asgi=True),
-    Target("ASGI sync hello vs Django ASGI, uvicorn", "hello_sync", "rps", 3.0,
-           ("uvicorn", "hello_sync"), asgi=True),
-    Target("ASGI sync ORM vs Django ASGI, uvicorn", "orm_sync", "rps", 1.0,
-           ("uvicorn", "orm_sync"), asgi=True),
+    Target(
+        "ASGI async hello vs Django ASGI, uvicorn",
+        "hello_async",
+        "rps",
+        5.0,
+        ("uvicorn", "hello_async"),
+        asgi=True,
+    ),
+    Target(
+        "ASGI sync hello vs Django ASGI, uvicorn",
+        "hello_sync",
+        "rps",
+        3.0,
+        ("uvicorn", "hello_sync"),
+        asgi=True,
+    ),
+    Target(
+        "ASGI sync ORM vs Django ASGI, uvicorn",
+        "orm_sync",
+        "rps",
+        1.0,
+        ("uvicorn", "orm_sync"),
+        asgi=True,
+    ),
 )
 
 
