@@ -3,13 +3,14 @@
 Every figure is compared with peers measured in the same run, then written to bench/results/
 (RESULTS.md, results.json, chart.png) together with a profile note of our worker (PROFILE.md).
 Its PostgreSQL section runs realistic async views against a throwaway cluster (POSTGRES.md,
-postgres.json, postgres.png).
+postgres.json, postgres.png). Its upload section streams a 2 GiB body into views that hash it
+(UPLOAD.md, upload.json, upload.png).
 
 Its WebSocket section (issue 12) compares our WebSocket views with Channels consumers on uvicorn
 over one channel layer (WEBSOCKET.md, websocket.json, websocket.png).
 
-Sections: `sqlite` (the main table and targets), `postgres`, `profile`, `websocket`; `--only`
-picks some.
+Sections: `sqlite` (the main table and targets), `postgres`, `upload`, `profile`, `websocket`;
+`--only` picks some.
 """
 
 from __future__ import annotations
@@ -34,13 +35,14 @@ from benchlib import (
     session,
     stacks,
     targets,
+    upload_section,
     wrk,
     ws_section,
     ws_stacks,
 )
 from benchlib.workloads import PG_WORKLOADS, WORKLOADS, requirements, without_missing
 
-SECTIONS = ("sqlite", "postgres", "profile", "websocket")
+SECTIONS = ("sqlite", "postgres", "upload", "profile", "websocket")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -84,9 +86,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     p.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL section")
     p.add_argument(
+        "--upload-mib",
+        type=int,
+        default=None,
+        help="body size of the upload section in MiB (default 2048; 256 with --quick)",
+    )
+    p.add_argument(
         "--only",
         default="",
-        help="comma-separated sections to run: sqlite, postgres, profile, websocket (default: all)",
+        help="comma-separated sections to run: sqlite, postgres, upload, profile, websocket "
+        "(default: all)",
     )
     p.add_argument(
         "--rounds",
@@ -108,6 +117,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         args.duration, args.warmup = min(args.duration, 3.0), min(args.warmup, 1.0)
         args.mixed_requests = args.mixed_requests or 10_000
         args.rounds = min(args.rounds, 10)
+    args.upload_mib = args.upload_mib or (256 if args.quick else 2048)
     return args
 
 
@@ -135,6 +145,11 @@ def main(argv: list[str]) -> int:
             )
         return 0
     procs.sigterm_as_interrupt()
+    if args.sections == {"upload"}:
+        # The upload section needs neither wrk nor the bench project's data.
+        with project.data_dir() as data:
+            upload_section.run(args.out, data, args.upload_mib * 1024 * 1024, args.repeat)
+        return 0
     known = [s.name for s in stacks.STACKS]
     known += [s.name for s in ws_stacks.WS_STACKS if s.name not in known]
     want_stacks = _pick(args.stacks, known, "stacks")
@@ -160,6 +175,8 @@ def main(argv: list[str]) -> int:
     with project.data_dir() as data:
         if "postgres" in args.sections:
             _postgres(args, cfg, wrk_path, data, raw_dir, want_stacks, want_work)
+        if "upload" in args.sections:
+            upload_section.run(args.out, data, args.upload_mib * 1024 * 1024, args.repeat)
         if "websocket" in args.sections:
             ws_section.run(args, data, raw_dir)
         if not args.sections & {"sqlite", "profile"}:

@@ -108,7 +108,13 @@ def build_exchange(scope: dict[str, Any], receiver: Receiver, send: Send) -> Exc
         set_script_prefix(get_script_prefix(scope))
         return ASGIRequest(scope, stream)
 
+    def route() -> tuple[str, str]:
+        prefix = get_script_prefix(scope)
+        path = scope["path"]
+        return (path.removeprefix(prefix) if prefix else path), scope.get("method", "")
+
     client = scope.get("client")
     return Exchange(body_meta(scope), receiver.chunks(), make_request, ASGISink(send, zerocopy),
                     remote=str(client[0]) if client else "",
-                    started_kwargs={"scope": scope}, head=scope.get("method") == "HEAD")
+                    started_kwargs={"scope": scope}, head=scope.get("method") == "HEAD",
+                    route=route)
