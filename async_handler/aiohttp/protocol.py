@@ -89,19 +89,40 @@ def reject(request: web.BaseRequest, status: int, reason: str, why: str,
 
 
 class ProtocolHandler(RequestHandler):
+    # Slots, as aiohttp's RequestHandler has: no __dict__ on a connection, which an open
+    # WebSocket holds for its whole life.
+    __slots__ = ("_scanner", "_refused", "_last_payload", "_head_timer", "_head_started",
+                 "proxy_info", "_proxy_buf", "going_away")
+    # Per server, set on the subclass DjangoServer makes.
     line_limit: int = 8190  # gunicorn's limits, as linescan.py applies them; 0: none
     field_limit: int = 8190
     parser_line_limit: int = 8190  # aiohttp's own, a backstop
-    _scanner: LineScanner | None = None
-    _refused = False  # linescan.py refused a request: the rest of the stream is dropped
-    _last_payload: StreamReader | None = None  # the body of the last request parsed
     header_timeout: float | None = None
-    _head_timer: asyncio.TimerHandle | None = None
-    _head_started = False  # bytes of a head that is not complete yet have arrived
     proxy_mode = "off"  # PROXY protocol: off, v1, v2 or auto
     proxy_allowed: Callable[[str], bool] = staticmethod(lambda addr: True)
-    proxy_info: ProxyInfo | None = None
-    _proxy_buf: bytes | None = None  # first bytes, held until the PROXY header is known
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._scanner: LineScanner | None = None
+        self._refused = False  # linescan.py refused a request: the rest of the stream is dropped
+        self._last_payload: StreamReader | None = None  # the body of the last request parsed
+        self._head_timer: asyncio.TimerHandle | None = None
+        self._head_started = False  # bytes of a head that is not complete yet have arrived
+        self.proxy_info: ProxyInfo | None = None
+        self._proxy_buf: bytes | None = None  # first bytes, held until the PROXY header is known
+        #: Set by an accepted WebSocket: closes it with 1001 as the server stops.
+        self.going_away: Callable[[], None] | None = None
+
+    def upgraded(self) -> None:
+        """The connection carries WebSocket frames from now on: drop what parses HTTP.
+
+        aiohttp feeds nothing more to its HTTP parser once a request upgraded
+        (RequestHandler.data_received), and an idle socket would hold it, the
+        line scanner and the handshake's payload for its whole life (~1.5 KB).
+        """
+        self._parser = None
+        self._scanner = None
+        self._last_payload = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)

@@ -88,6 +88,7 @@ class DjangoServer(web.Server):
         line_limit = (0 if max_line_size >= _UNLIMITED
                       else min(max_line_size, _MAX_REQUEST_LINE))
         self._protocol = type("ProtocolHandler", (ProtocolHandler,), {
+            "__slots__": (),
             "line_limit": line_limit, "field_limit": max_field_size,
             "parser_line_limit": max_line_size,
             "header_timeout": header_timeout,

@@ -54,6 +54,9 @@ class AiohttpUpgrade:
         parser = getattr(protocol, "_payload_parser", None)
         if parser is not None:
             protocol._payload_parser = GuardedParser(parser, socket.unmasked)
+        upgraded = getattr(protocol, "upgraded", None)
+        if upgraded is not None:  # our ProtocolHandler; a plain aiohttp one has none
+            upgraded()
         return socket
 
     def sink(self, sink: Any) -> UpgradeSink:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, AsyncIterator
 
 from django.core.serializers.json import DjangoJSONEncoder
 
-from .transport import AcceptOptions, SocketTransport, Upgrade
+from .transport import AcceptOptions, Frame, SocketTransport, Upgrade
 
 if TYPE_CHECKING:
     from .groups import Membership
@@ -106,10 +106,16 @@ class WebSocket:
         Raises WebSocketDisconnect once the socket is closed.
         """
         transport = await self._open()
-        frame = await transport.receive()
+        data = self._data(await transport.receive())
+        if data is None:
+            raise WebSocketDisconnect(self.close_code, self.close_reason)
+        return data
+
+    def _data(self, frame: Frame) -> str | bytes | None:
+        """A frame's message; None, the socket marked closed, for the end of the socket."""
         if frame.kind == "close":
             self._ended(frame.code, frame.reason, "client" if frame.code != 1006 else None)
-            raise WebSocketDisconnect(self.close_code, self.close_reason)
+            return None
         assert frame.data is not None
         return frame.data
 
@@ -133,10 +139,15 @@ class WebSocket:
         return self
 
     async def __anext__(self) -> str | bytes:
+        # receive() inlined: one coroutine frame fewer held by every idle `async for`.
         try:
-            return await self.receive()
+            transport = await self._open()
         except WebSocketDisconnect:
             raise StopAsyncIteration from None
+        data = self._data(await transport.receive())
+        if data is None:
+            raise StopAsyncIteration
+        return data
 
     # -- sending ----------------------------------------------------------
 

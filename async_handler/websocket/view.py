@@ -79,11 +79,18 @@ async def _run(coro: Awaitable[Any], ws: WebSocket) -> Any:
     client that vanishes, or a server that stops, cancels the view.
     """
     task = asyncio.ensure_future(coro)
+    loop = asyncio.get_running_loop()
     spared = False
     while True:
+        # asyncio.shield(task), with a bare future: shield's outer future and two
+        # closures would stay allocated for the whole life of an idle socket.
+        waiter = loop.create_future()
+        wake = functools.partial(_wake, waiter)
+        task.add_done_callback(wake)
         try:
-            return await asyncio.shield(task)
+            await waiter
         except asyncio.CancelledError:
+            task.remove_done_callback(wake)
             if task.done() or spared or ws.closed_by not in ("client", "view"):
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
@@ -92,6 +99,13 @@ async def _run(coro: Awaitable[Any], ws: WebSocket) -> Any:
             current = asyncio.current_task()
             if current is not None and hasattr(current, "uncancel"):
                 current.uncancel()
+            continue
+        return task.result()
+
+
+def _wake(waiter: asyncio.Future[None], task: asyncio.Future[Any]) -> None:
+    if not waiter.done():  # cancelled with the request, and not yet told
+        waiter.set_result(None)
 
 
 def websocket_view(view: View | None = None, /, *, heartbeat: Any = DEFAULT,
