@@ -119,8 +119,12 @@ class ProtocolHandler(RequestHandler):
         aiohttp feeds nothing more to its HTTP parser once a request upgraded
         (RequestHandler.data_received), and an idle socket would hold it, the
         line scanner and the handshake's payload for its whole life (~1.5 KB).
+        Its queue of parsed requests is never filled again either: an empty
+        tuple stands in for the deque (an empty deque holds a 0.6 KB block),
+        and an append would fail loudly rather than queue a request.
         """
         self._parser = None
+        self._messages = ()  # type: ignore[assignment]
         self._scanner = None
         self._last_payload = None
 

@@ -191,63 +191,62 @@ class CoreHandler(WSGIHandler):
         if self.pool is None:  # stopping: no thread pool left to serve with
             await exchange.sink.refuse(503, "Service Unavailable: shutting down\n")
             return
+        # One coroutine: a second one for the body would be held for the whole life
+        # of a WebSocket view (make bench's idle-socket memory).
         async with RequestScope(self.pool.executor()) as executor:
-            await self._serve(exchange, executor)
-
-    async def _serve(self, exchange: Exchange, executor: RequestExecutor) -> None:
-        response = None
-        stream: Any = None
-        lazy: LazyBody | None = None
-        sink = exchange.sink
-        try:
-            too_large = None
+            response = None
+            stream: Any = None
+            lazy: LazyBody | None = None
+            sink = exchange.sink
             try:
-                stream, size, lazy = await take_body(exchange, self.options)
-            except BodyTooLarge as exc:
-                if not exc.django_limit:
-                    logger.warning("Request body over %d bytes from %s: 413",
-                                   exc.limit, exchange.remote)
-                    await sink.refuse(413, "Request Entity Too Large\n")
+                too_large = None
+                try:
+                    stream, size, lazy = await take_body(exchange, self.options)
+                except BodyTooLarge as exc:
+                    if not exc.django_limit:
+                        logger.warning("Request body over %d bytes from %s: 413",
+                                       exc.limit, exchange.remote)
+                        await sink.refuse(413, "Request Entity Too Large\n")
+                        return
+                    too_large = exc
+                    stream, size = None, 0
+                except BodyTimeout as exc:
+                    logger.warning("Request body stalled for %s s from %s: 408", exc.timeout,
+                                   exchange.remote)
+                    await sink.refuse(408, "Request Timeout\n")
                     return
-                too_large = exc
-                stream, size = None, 0
-            except BodyTimeout as exc:
-                logger.warning("Request body stalled for %s s from %s: 408", exc.timeout,
-                               exchange.remote)
-                await sink.refuse(408, "Request Timeout\n")
-                return
-            except BadRequest as exc:
-                logger.warning("Bad request from %s: %s", exchange.remote, exc)
-                await sink.refuse(400, f"Bad Request: {exc}\n")
-                return
-            if stream is None:
-                stream = io.BytesIO()
-            request = exchange.make_request(stream, size)
-            if lazy is not None:
-                lazy.bind(request)
-            if lifecycle.started_needs_thread():
-                await self.run_sync(lifecycle.send_started, self.__class__,
-                                    exchange.started_kwargs)
-            if too_large is not None:
-                response = await self.to_response(request, RequestDataTooBig(
-                    "Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE."))
-                response._resource_closers.append(request.close)
-            else:
-                response = await self.get_response_async(request)
-            close = too_large is not None
-            if lazy is not None:
-                close = await settle(lazy, response, sink, exchange.remote)  # type: ignore[assignment]
-                if close is None:
+                except BadRequest as exc:
+                    logger.warning("Bad request from %s: %s", exchange.remote, exc)
+                    await sink.refuse(400, f"Bad Request: {exc}\n")
                     return
-            if close:
-                sink.close_after()
-            await send_response(sink, response, self.run_sync, head=exchange.head,
-                                remote=exchange.remote)
-        finally:
-            if response is not None:
-                lifecycle.close_response(response, executor)
-            # Django's requests never close their input; a server would.
-            if lazy is not None:
-                await lazy.discard()
-            elif stream is not None:
-                stream.close()
+                if stream is None:
+                    stream = io.BytesIO()
+                request = exchange.make_request(stream, size)
+                if lazy is not None:
+                    lazy.bind(request)
+                if lifecycle.started_needs_thread():
+                    await self.run_sync(lifecycle.send_started, self.__class__,
+                                        exchange.started_kwargs)
+                if too_large is not None:
+                    response = await self.to_response(request, RequestDataTooBig(
+                        "Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE."))
+                    response._resource_closers.append(request.close)
+                else:
+                    response = await self.get_response_async(request)
+                close = too_large is not None
+                if lazy is not None:
+                    close = await settle(lazy, response, sink, exchange.remote)  # type: ignore[assignment]
+                    if close is None:
+                        return
+                if close:
+                    sink.close_after()
+                await send_response(sink, response, self.run_sync, head=exchange.head,
+                                    remote=exchange.remote)
+            finally:
+                if response is not None:
+                    lifecycle.close_response(response, executor)
+                # Django's requests never close their input; a server would.
+                if lazy is not None:
+                    await lazy.discard()
+                elif stream is not None:
+                    stream.close()

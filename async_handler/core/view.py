@@ -37,47 +37,46 @@ class ViewRunner:
         markcoroutinefunction(self)
 
     async def __call__(self, request: Any) -> Any:
+        # One coroutine, not a second one for the view's part: its frame would be held
+        # for the whole life of a WebSocket view (make bench's idle-socket memory).
         try:
-            return await self._get_response(request)
+            handler, chain = self.handler, self.chain
+            assert chain is not None
+            callback, args, kwargs = handler.resolve_request(request)
+            # BaseHandler's own make_view_atomic: refuses ATOMIC_REQUESTS on async views.
+            wrapped: Any = BaseHandler.make_view_atomic(handler, callback)
+            view_is_async = iscoroutinefunction(wrapped)
+            rendered = False
+            if not view_is_async and chain.sync_view_hooks:
+                response, rendered = await handler.run_sync(
+                    self._sync_view, request, callback, wrapped, args, kwargs
+                )
+            else:
+                response = await self._view_hooks(request, callback, args, kwargs)
+                if response is None:
+                    if view_is_async:
+                        try:
+                            response = await wrapped(request, *args, **kwargs)
+                        except Exception as exc:
+                            response = await self._process_exception_async(exc, request)
+                    else:
+                        response, rendered = await handler.run_sync(
+                            self._sync_view, request, callback, wrapped, args, kwargs, False
+                        )
+            if inspect.isawaitable(response):
+                # A sync callable that hands back a coroutine (as API frameworks
+                # wrapping an async handler do) is awaited here, on the loop.
+                try:
+                    response = await response
+                except Exception as exc:
+                    response = await self._process_exception_async(exc, request)
+                rendered = False
+            handler.check_response(response, callback)
+            if not rendered and hasattr(response, "render") and callable(response.render):
+                response = await self._render(request, response)
+            return response
         except Exception as exc:
             return await self.handler.to_response(request, exc)
-
-    async def _get_response(self, request: Any) -> Any:
-        handler, chain = self.handler, self.chain
-        assert chain is not None
-        callback, args, kwargs = handler.resolve_request(request)
-        # BaseHandler's own make_view_atomic: refuses ATOMIC_REQUESTS on async views.
-        wrapped: Any = BaseHandler.make_view_atomic(handler, callback)
-        view_is_async = iscoroutinefunction(wrapped)
-        rendered = False
-        if not view_is_async and chain.sync_view_hooks:
-            response, rendered = await handler.run_sync(
-                self._sync_view, request, callback, wrapped, args, kwargs
-            )
-        else:
-            response = await self._view_hooks(request, callback, args, kwargs)
-            if response is None:
-                if view_is_async:
-                    try:
-                        response = await wrapped(request, *args, **kwargs)
-                    except Exception as exc:
-                        response = await self._process_exception_async(exc, request)
-                else:
-                    response, rendered = await handler.run_sync(
-                        self._sync_view, request, callback, wrapped, args, kwargs, False
-                    )
-        if inspect.isawaitable(response):
-            # A sync callable that hands back a coroutine (as API frameworks
-            # wrapping an async handler do) is awaited here, on the loop.
-            try:
-                response = await response
-            except Exception as exc:
-                response = await self._process_exception_async(exc, request)
-            rendered = False
-        handler.check_response(response, callback)
-        if not rendered and hasattr(response, "render") and callable(response.render):
-            response = await self._render(request, response)
-        return response
 
     async def _view_hooks(self, request: Any, callback: Any, args: Any, kwargs: Any) -> Any:
         """process_view hooks in order: on the loop where safe, else batched into one hop."""

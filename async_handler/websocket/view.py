@@ -37,16 +37,51 @@ class SocketClosed(HttpResponse):
     status_code = 101
 
 
-async def serve(view: View, options: ViewOptions, request: Any, args: Any, kwargs: Any) -> Any:
-    """Check the handshake, run `view(request, ws, ...)`, and close the socket after it."""
+async def _serve(view: View, options: ViewOptions, request: Any, args: Any,
+                 kwargs: Any) -> Any:
+    """Check the handshake, run `view(request, ws, ...)`, and close the socket after it.
+
+    The view runs in a task of its own, cancelled with the request, except
+    once: when a close handshake that the client or the view began is done,
+    aiohttp drops the connection and so cancels the request; the view then
+    gets to finish what it does after the socket (a consumer's disconnect
+    handler, a last write), and the request its middleware and
+    request_finished. A client that vanishes, or a server that stops,
+    cancels the view. (One coroutine for all of it: each frame in the chain
+    is held for the whole life of an idle socket.)
+    """
     refused = refusal(request, options.check_origin)
     if refused is not None:
         return refused
     ws = WebSocket(request, request.META[UPGRADE_KEY], options)
     cancelled = True
+    task = asyncio.ensure_future(view(request, ws, *args, **kwargs))
+    loop = asyncio.get_running_loop()
+    spared = False
     try:
         try:
-            result = await _run(view(request, ws, *args, **kwargs), ws)
+            while True:
+                # asyncio.shield(task), with a bare future: shield's outer future and
+                # two closures would stay allocated for the whole life of the socket.
+                waiter = loop.create_future()
+                wake = functools.partial(_wake, waiter)
+                task.add_done_callback(wake)
+                try:
+                    await waiter
+                except asyncio.CancelledError:
+                    task.remove_done_callback(wake)
+                    if task.done() or spared or ws.closed_by not in ("client", "view"):
+                        task.cancel()
+                        await asyncio.gather(task, return_exceptions=True)
+                        raise
+                    spared = True
+                    current = asyncio.current_task()
+                    if current is not None and hasattr(current, "uncancel"):
+                        current.uncancel()
+                    continue
+                del waiter, wake
+                result = task.result()
+                break
         except WebSocketDisconnect:
             result = None
         except Exception:
@@ -67,40 +102,6 @@ async def serve(view: View, options: ViewOptions, request: Any, args: Any, kwarg
     response = HttpResponse("WebSocket refused\n", status=403, content_type="text/plain")
     response._has_been_logged = True  # type: ignore[attr-defined]
     return response
-
-
-async def _run(coro: Awaitable[Any], ws: WebSocket) -> Any:
-    """Await the view in a task of its own, cancelled with the request, except once.
-
-    Once a close handshake that the client or the view began is done, aiohttp
-    drops the connection and so cancels the request: the view then gets to
-    finish what it does after the socket (a consumer's disconnect handler, a
-    last write), and the request its middleware and request_finished. A
-    client that vanishes, or a server that stops, cancels the view.
-    """
-    task = asyncio.ensure_future(coro)
-    loop = asyncio.get_running_loop()
-    spared = False
-    while True:
-        # asyncio.shield(task), with a bare future: shield's outer future and two
-        # closures would stay allocated for the whole life of an idle socket.
-        waiter = loop.create_future()
-        wake = functools.partial(_wake, waiter)
-        task.add_done_callback(wake)
-        try:
-            await waiter
-        except asyncio.CancelledError:
-            task.remove_done_callback(wake)
-            if task.done() or spared or ws.closed_by not in ("client", "view"):
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
-                raise
-            spared = True
-            current = asyncio.current_task()
-            if current is not None and hasattr(current, "uncancel"):
-                current.uncancel()
-            continue
-        return task.result()
 
 
 def _wake(waiter: asyncio.Future[None], task: asyncio.Future[Any]) -> None:
@@ -129,7 +130,7 @@ def websocket_view(view: View | None = None, /, *, heartbeat: Any = DEFAULT,
 
         @functools.wraps(view)
         async def websocket(request: Any, *args: Any, **kwargs: Any) -> Any:
-            return await serve(view, options, request, args, kwargs)
+            return await _serve(view, options, request, args, kwargs)
 
         # Only GET upgrades, and a POST is refused with 405 before the view runs.
         websocket.csrf_exempt = True  # type: ignore[attr-defined]
