@@ -151,3 +151,14 @@ async def test_per_view_compression_and_origin_check_overrides(
         async with client.ws_connect(f"{live_server.url}/ws/echo/", origin=origin):
             pass
     assert info.value.status == 403
+
+
+async def test_an_accepted_socket_lets_go_of_the_connections_http_parsing(
+        live_server: LiveServer, client: aiohttp.ClientSession) -> None:
+    # An idle socket holds its connection for its whole life: the HTTP parser, gunicorn's
+    # line scanner and aiohttp's request queue are of no more use once it upgraded.
+    async with client.ws_connect(f"{live_server.url}/ws/released/") as ws:
+        assert await ws.receive_json() == {"scanner_before": True, "queue": False,
+                                           "parser": False, "scanner": False}
+        await ws.send_str("still open")
+

@@ -207,3 +207,24 @@ async def open_plain(request: Any, ws: WebSocket) -> None:
     """Per-view options: no compression, any site's pages may connect."""
     async for message in ws:
         await ws.send_text(str(message))
+
+
+@websocket_view
+async def released(request: Any, ws: WebSocket) -> None:
+    """Says which of its connection's HTTP-parsing objects outlive the accept."""
+    import gc
+    import weakref
+
+    from async_handler.websocket.transport import UPGRADE_KEY
+
+    protocol = request.META[UPGRADE_KEY]._request.protocol
+    queue = weakref.ref(protocol._messages)  # aiohttp's queue of parsed requests
+    scanner = protocol._scanner is not None
+    await ws.accept()
+    gc.collect()
+    await ws.send_json({"scanner_before": scanner, "queue": queue() is not None,
+                        "parser": protocol._parser is not None,
+                        "scanner": protocol._scanner is not None})
+    async for _message in ws:
+        pass
+
