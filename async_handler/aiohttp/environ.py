@@ -21,6 +21,7 @@ from gunicorn import SERVER_SOFTWARE
 from gunicorn.http.wsgi import FileWrapper
 
 from ..core.exchange import BadRequest, RequestOptions
+from .headerstrings import header_key, header_value
 from .proxyproto import ProxyInfo
 
 
@@ -120,41 +121,6 @@ ENVIRON_KEY: Any = web.RequestKey("environ", dict) if hasattr(web, "RequestKey")
 PROXY_KEY: Any = web.RequestKey("proxy", ProxyInfo) if hasattr(web, "RequestKey") else "proxy"
 
 
-# Strings every request would otherwise allocate anew and hold as long as it lives (an open
-# WebSocket: its whole life): META keys per header name, and the values of headers that take
-# few distinct values. Shared across requests, each cache bounded: past the bound new strings
-# are made per request, as without it.
-_CACHE_BOUND = 512
-_KEYS: dict[bytes, tuple[str, str]] = {}  # raw name -> (upper-cased name, META key)
-_VALUES: dict[bytes, str] = {}
-_SHARED_VALUES = frozenset({
-    "HOST", "UPGRADE", "CONNECTION", "ACCEPT", "ACCEPT-ENCODING", "ACCEPT-LANGUAGE",
-    "USER-AGENT", "ORIGIN", "CACHE-CONTROL", "PRAGMA", "SEC-WEBSOCKET-VERSION",
-    "SEC-WEBSOCKET-EXTENSIONS", "SEC-WEBSOCKET-PROTOCOL", "SEC-FETCH-MODE", "SEC-FETCH-SITE",
-    "SEC-FETCH-DEST", "X-FORWARDED-PROTO", "X-FORWARDED-HOST"})
-
-
-def _header_key(raw_name: bytes) -> tuple[str, str]:
-    found = _KEYS.get(raw_name)
-    if found is None:
-        name = raw_name.decode("latin-1").upper()
-        found = (name, "HTTP_" + name.replace("-", "_"))
-        if len(_KEYS) < _CACHE_BOUND:
-            _KEYS[raw_name] = found
-    return found
-
-
-def _header_value(name: str, raw_value: bytes) -> str:
-    if name not in _SHARED_VALUES or len(raw_value) > 200:
-        return raw_value.decode("latin-1")
-    value = _VALUES.get(raw_value)
-    if value is None:
-        value = raw_value.decode("latin-1")
-        if len(_VALUES) < _CACHE_BOUND:
-            _VALUES[raw_value] = value
-    return value
-
-
 def _peer(areq: web.BaseRequest, key: str) -> Any:
     transport = areq.transport
     return transport.get_extra_info(key) if transport is not None else None
@@ -191,8 +157,8 @@ def build_environ(areq: web.BaseRequest, options: RequestOptions) -> dict[str, A
     forwarded = options.forwarder_headers if proxied else frozenset()
     script_name = options.script_name
     for raw_name, raw_value in areq.raw_headers:
-        name, key = _header_key(raw_name)
-        value = _header_value(name, raw_value)
+        name, key = header_key(raw_name)
+        value = header_value(name, raw_value)
         if "_" in name and not (name in forwarded or "*" in forwarded):
             # An underscore header would collide with a dash one in META
             # (X_Forwarded_For vs X-Forwarded-For); by default gunicorn drops them too.
