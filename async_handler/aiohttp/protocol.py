@@ -88,11 +88,16 @@ def reject(request: web.BaseRequest, status: int, reason: str, why: str,
     return ErrorPage(status, reason, why if page is None else page)
 
 
+def _cancel_unless_finishing(task: asyncio.Task[None], upgrade: Any) -> None:
+    if not upgrade.finishing:
+        task.cancel()
+
+
 class ProtocolHandler(RequestHandler):
     # Slots, as aiohttp's RequestHandler has: no __dict__ on a connection, which an open
     # WebSocket holds for its whole life.
     __slots__ = ("_scanner", "_refused", "_last_payload", "_head_timer", "_head_started",
-                 "proxy_info", "_proxy_buf", "going_away")
+                 "proxy_info", "_proxy_buf", "going_away", "upgrade")
     # Per server, set on the subclass DjangoServer makes.
     line_limit: int = 8190  # gunicorn's limits, as linescan.py applies them; 0: none
     field_limit: int = 8190
@@ -112,6 +117,8 @@ class ProtocolHandler(RequestHandler):
         self._proxy_buf: bytes | None = None  # first bytes, held until the PROXY header is known
         #: Set by an accepted WebSocket: closes it with 1001 as the server stops.
         self.going_away: Callable[[], None] | None = None
+        #: An accepted WebSocket's websocket.aiohttp_socket.AiohttpUpgrade.
+        self.upgrade: Any = None
 
     def upgraded(self) -> None:
         """The connection carries WebSocket frames from now on: drop what parses HTTP.
@@ -230,7 +237,20 @@ class ProtocolHandler(RequestHandler):
 
     def connection_lost(self, exc: BaseException | None) -> None:
         self._disarm_head_timer()
+        task, upgrade = self._task_handler, self.upgrade
+        if upgrade is None or task is None or self._manager is None \
+                or not self._manager.handler_cancellation:
+            super().connection_lost(exc)
+            return
+        # An accepted WebSocket: aiohttp would cancel the request here. It is cancelled a
+        # loop turn later, so that a view woken by the socket's end (an unanswered ping:
+        # aiohttp closes the transport, then hands the reader its error) sees it first;
+        # and not at all once a close handshake the client or the view began is done:
+        # the view finishes what it does after its socket, the request its middleware
+        # and request_finished (websocket/view.py).
+        self._task_handler = None
         super().connection_lost(exc)
+        self._loop.call_soon(_cancel_unless_finishing, task, upgrade)
 
     def _arm_head_timer(self) -> None:
         if self.header_timeout:

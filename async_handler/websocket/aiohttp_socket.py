@@ -27,13 +27,15 @@ CLOSE_TIMEOUT = 5.0
 class AiohttpUpgrade:
     """Put in request.META by the handler for requests that ask to upgrade."""
 
-    __slots__ = ("_request", "response", "upgraded", "on_going_away")
+    __slots__ = ("_request", "response", "upgraded", "on_going_away", "finishing")
 
     def __init__(self, request: web.BaseRequest) -> None:
         self._request = request
         self.response: web.WebSocketResponse | None = None
         self.upgraded = False
         self.on_going_away: Callable[[], None] | None = None
+        #: protocol.ProtocolHandler.connection_lost leaves the request running once set.
+        self.finishing = False
 
     async def accept(self, options: AcceptOptions) -> AiohttpSocket:
         response = web.WebSocketResponse(
@@ -49,6 +51,7 @@ class AiohttpUpgrade:
         protocol: Any = self._request.protocol
         # DjangoServer.drain calls this on each connection as the worker stops.
         protocol.going_away = self._going_away
+        protocol.upgrade = self
         socket = AiohttpSocket(response, self._request, options.send_timeout)
         # aiohttp's parser takes unmasked frames; RFC 6455 says close (masking.py).
         parser = getattr(protocol, "_payload_parser", None)

@@ -95,6 +95,8 @@ class WebSocket:
             self._state, self.close_code, self.close_reason = CLOSED, code, reason
             #: "client" or "view" after a close handshake one of them began.
             self.closed_by = by
+            if by in ("client", "view"):
+                self._upgrade.finishing = True
             if self._membership is not None:
                 self._membership.socket_closed()
 

@@ -13,7 +13,6 @@ request_finished fires once, for the socket.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 from typing import Any, Awaitable, Callable
@@ -41,47 +40,24 @@ async def _serve(view: View, options: ViewOptions, request: Any, args: Any,
                  kwargs: Any) -> Any:
     """Check the handshake, run `view(request, ws, ...)`, and close the socket after it.
 
-    The view runs in a task of its own, cancelled with the request, except
-    once: when a close handshake that the client or the view began is done,
-    aiohttp drops the connection and so cancels the request; the view then
-    gets to finish what it does after the socket (a consumer's disconnect
-    handler, a last write), and the request its middleware and
-    request_finished. A client that vanishes, or a server that stops,
-    cancels the view. (One coroutine for all of it: each frame in the chain
-    is held for the whole life of an idle socket.)
+    The view runs in the request's task, cancelled with the request: a
+    client that vanishes, or a server that stops, cancels it. Once a close
+    handshake that the client or the view began is done the connection
+    drops, and the front end then does not cancel the request
+    (transport.Upgrade.finishing): the view gets to finish what it does
+    after the socket (a consumer's disconnect handler, a last write), and
+    the request its middleware and request_finished. No task of the view's
+    own, nor a coroutine more than needed: an idle socket holds each for
+    its whole life.
     """
     refused = refusal(request, options.check_origin)
     if refused is not None:
         return refused
     ws = WebSocket(request, request.META[UPGRADE_KEY], options)
     cancelled = True
-    task = asyncio.ensure_future(view(request, ws, *args, **kwargs))
-    loop = asyncio.get_running_loop()
-    spared = False
     try:
         try:
-            while True:
-                # asyncio.shield(task), with a bare future: shield's outer future and
-                # two closures would stay allocated for the whole life of the socket.
-                waiter = loop.create_future()
-                wake = functools.partial(_wake, waiter)
-                task.add_done_callback(wake)
-                try:
-                    await waiter
-                except asyncio.CancelledError:
-                    task.remove_done_callback(wake)
-                    if task.done() or spared or ws.closed_by not in ("client", "view"):
-                        task.cancel()
-                        await asyncio.gather(task, return_exceptions=True)
-                        raise
-                    spared = True
-                    current = asyncio.current_task()
-                    if current is not None and hasattr(current, "uncancel"):
-                        current.uncancel()
-                    continue
-                del waiter, wake
-                result = task.result()
-                break
+            result = await view(request, ws, *args, **kwargs)
         except WebSocketDisconnect:
             result = None
         except Exception:
@@ -102,11 +78,6 @@ async def _serve(view: View, options: ViewOptions, request: Any, args: Any,
     response = HttpResponse("WebSocket refused\n", status=403, content_type="text/plain")
     response._has_been_logged = True  # type: ignore[attr-defined]
     return response
-
-
-def _wake(waiter: asyncio.Future[None], task: asyncio.Future[Any]) -> None:
-    if not waiter.done():  # cancelled with the request, and not yet told
-        waiter.set_result(None)
 
 
 def websocket_view(view: View | None = None, /, *, heartbeat: Any = DEFAULT,
