@@ -23,6 +23,9 @@ logger = logging.getLogger("async_handler.websocket")
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
+#: Seconds a closing socket waits for the server's websocket.disconnect before it ends anyway.
+CLOSE_TIMEOUT = 5.0
+
 #: Messages read ahead of a view that is busy elsewhere, so that a client that leaves is
 #: seen (and the view cancelled) while it does not read. Past it the server's own queue
 #: holds them (uvicorn's --ws-max-queue), and its flow control applies.
@@ -42,15 +45,16 @@ async def send_message(send: Send, message: dict[str, Any]) -> None:
 class ASGIUpgrade:
     """Put in request.META for a `websocket` scope; accept() sends `websocket.accept`."""
 
-    #: The server checked the handshake (RFC 6455 4.2.1) before it called the application.
-    checked_by_server = True
-
     __slots__ = ("_receive", "_send", "task", "_remote", "upgraded", "on_going_away",
-                 "socket")
+                 "socket", "extended_connect")
 
     def __init__(self, receive: Receive, send: Send, task: asyncio.Task[Any],
-                 remote: str) -> None:
+                 remote: str, http_version: str) -> None:
         self._receive, self._send, self.task, self._remote = receive, send, task, remote
+        #: An HTTP/2 handshake (RFC 8441 extended CONNECT) has no Upgrade, Connection or
+        #: Sec-WebSocket-Key to check. Over HTTP/1.1 the headers are checked again here:
+        #: Hypercorn and granian pass a malformed Sec-WebSocket-Key, Daphne version 8.
+        self.extended_connect = http_version.startswith("2")
         self.upgraded = False
         self.on_going_away: Callable[[], None] | None = None
         self.socket: ASGISocket | None = None
@@ -101,6 +105,7 @@ class ASGISocket:
         self.going_away = False  # the application is stopping: the close is not the view's
         self._code: int | None = None
         self._waiting = False
+        self._close_timer: asyncio.TimerHandle | None = None
         #: True once a disconnect cancelled the request: the application swallows it.
         self.cancelled_request = False
         self._listener = asyncio.ensure_future(self._listen())
@@ -146,6 +151,8 @@ class ASGISocket:
             await self.close(code, reason)
 
     def _disconnected(self, code: int, reason: str) -> None:
+        if self._close_timer is not None:
+            self._close_timer.cancel()
         if self._code is None:
             self._code = code
         self._end = Frame("close", code=self._code if self._closing else code, reason=reason)
@@ -200,11 +207,34 @@ class ASGISocket:
         self._closing = True
         if self._code is None:
             self._code = code
-        await send_message(self._send, {"type": "websocket.close", "code": code,
-                                        "reason": reason})
+        message = {"type": "websocket.close", "code": code, "reason": reason}
+        try:
+            await send_message(self._send, message)
+        except ConnectionError:
+            raise
+        except Exception as exc:
+            # Daphne (autobahn) sends only 1000 and 3000-4999, and raises a bare
+            # Exception for 1001-1014: those go as 4000 + the last digits (1009: 4009).
+            if not 1000 < code < 2000:
+                raise
+            logger.warning("The ASGI server refused close code %s (%s); closing with %s",
+                           code, exc, 4000 + code % 1000)
+            message["code"] = 4000 + code % 1000
+            await send_message(self._send, message)
+        # A server that never reports the end (Daphne after an error) must not hold the view.
+        self._close_timer = asyncio.get_running_loop().call_later(CLOSE_TIMEOUT,
+                                                                  self._close_timed_out)
+
+    def _close_timed_out(self) -> None:
+        if self._end is None:
+            logger.debug("No websocket.disconnect %s s after closing %s; ending the socket",
+                         CLOSE_TIMEOUT, self._remote)
+            self._disconnected(self._code or 1006, "")
 
     async def stop(self) -> None:
         """Stop reading: the application is done with the socket."""
+        if self._close_timer is not None:
+            self._close_timer.cancel()
         self._listener.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._listener

@@ -99,7 +99,7 @@ async def serve_websocket(core: Any, scope: dict[str, Any], receive: Receive, se
     assert task is not None
     client = scope.get("client")
     remote = str(client[0]) if client else ""
-    upgrade = ASGIUpgrade(receive, send, task, remote)
+    upgrade = ASGIUpgrade(receive, send, task, remote, str(scope.get("http_version", "1.1")))
     http = handshake_scope(scope)
 
     def make_request(stream: IO[bytes], size: int) -> ASGIRequest:

@@ -83,12 +83,13 @@ def refusal(request: Any, check_origin: bool) -> HttpResponse | None:
     """The HTTP response refusing this handshake, logged; None when it may upgrade.
 
     The request itself is checked first, so a malformed handshake gets its
-    own 4xx whatever the server; an ASGI server has checked it already before
-    a `websocket` scope (Upgrade.checked_by_server) and only the Origin is left.
+    own 4xx whatever the server. An HTTP/2 handshake (RFC 8441, an ASGI
+    server's `websocket` scope; Upgrade.extended_connect) has none of
+    HTTP/1.1's upgrade headers, and only the Origin is left to check.
     """
     meta = request.META
     upgrade = meta.get(UPGRADE_KEY)
-    if not getattr(upgrade, "checked_by_server", False):
+    if not getattr(upgrade, "extended_connect", False):
         refused = _malformed(request, meta)
         if refused is not None:
             return refused

@@ -166,7 +166,8 @@ async def test_shutdown_closes_open_sockets_with_1001() -> None:
     app = ASGIApplication()
     await app.startup()
     ws_views.STATE["cancelled"] = 0
-    reading, sleeping = Socket(app, ws_scope("/ws/echo/")), Socket(app, ws_scope("/ws/cancellable/"))
+    reading = Socket(app, ws_scope("/ws/echo/"))
+    sleeping = Socket(app, ws_scope("/ws/cancellable/"))
     for ws in (reading, sleeping):
         await ws.accepted()
     assert (await sleeping.next())["text"] == "ready"
@@ -184,7 +185,7 @@ async def test_room_groups_on_the_in_memory_layer(asgi_app: ASGIApplication,
                                                   in_memory: None) -> None:
     from channels.layers import get_channel_layer
 
-    a, b = Socket(asgi_app, ws_scope("/ws/room/lobby/")), Socket(asgi_app, ws_scope("/ws/room/lobby/"))
+    a, b = (Socket(asgi_app, ws_scope("/ws/room/lobby/")) for _ in range(2))
     for ws in (a, b):
         await ws.accepted()
         assert json.loads((await ws.next())["text"])["joined"] == "room-lobby"
