@@ -235,5 +235,5 @@ async def test_disconnect_during_the_body_leaves_quietly(asgi_app: ASGIApplicati
 
 
 async def test_other_scopes_are_refused(asgi_app: ASGIApplication) -> None:
-    with pytest.raises(ValueError, match="websocket"):
-        await asgi_app({"type": "websocket"}, None, None)
+    with pytest.raises(ValueError, match="'webtransport'"):
+        await asgi_app({"type": "webtransport"}, None, None)  # type: ignore[arg-type]
