@@ -26,6 +26,9 @@ class Stack:
     argv: Callable[[int], list[str]]
     requires: tuple[str, ...] = ()
     ours: bool = False
+    # The server binds 127.0.0.1 port 0 itself (granian takes no inherited socket); the
+    # bench finds the port it listens on in /proc (server.listening_port).
+    own_port: bool = False
 
 
 def _gunicorn(app: str, *worker: str) -> Callable[[int], list[str]]:
@@ -64,6 +67,30 @@ def _uvicorn_app(app: str, lifespan: str) -> Callable[[int], list[str]]:
 
 
 _uvicorn = _uvicorn_app("bench_project.asgi:application", "off")
+
+
+def _granian(app: str, interface: str) -> Callable[[int], list[str]]:
+    """granian on a port of its own; `asginl` is ASGI without lifespan, which Django refuses."""
+
+    def build(fd: int) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            interface,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--workers",
+            "1",
+            "--log-level",
+            "warning",
+            app,
+        ]
+
+    return build
 
 
 STACKS: tuple[Stack, ...] = (
@@ -110,6 +137,21 @@ STACKS: tuple[Stack, ...] = (
         _uvicorn_app("bench_project.asgi_ours:application", "on"),
         requires=("uvicorn", "async_handler:get_asgi_application"),
         ours=True,
+    ),
+    Stack(
+        "granian",
+        "granian, Django ASGI",
+        _granian("bench_project.asgi:application", "asginl"),
+        requires=("granian",),
+        own_port=True,
+    ),
+    Stack(
+        "ours-granian",
+        "granian, async_handler get_asgi_application",
+        _granian("bench_project.asgi_ours:application", "asgi"),
+        requires=("granian", "async_handler:get_asgi_application"),
+        ours=True,
+        own_port=True,
     ),
 )
 
