@@ -15,6 +15,8 @@ ASYNC_PEERS = ("asgi", "uvicorn")
 # Issue 13: this package's ASGI application and Django's, on the same server.
 ASGI_PAIR = ("ours-uvicorn", "uvicorn")
 GRANIAN_PAIR = ("ours-granian", "granian")
+# The servers alone (a bare ASGI hello): the ceiling of the async hello on each.
+BARE = ("bare-uvicorn", "bare-granian")
 
 MIXED_PATHS = (
     "/hello/sync/",
@@ -69,7 +71,7 @@ WORKLOADS: tuple[Workload, ...] = (
         "async hello",
         ("/hello/async/",),
         64,
-        OURS + ASYNC_PEERS + ("gthread", "ours-uvicorn") + GRANIAN_PAIR,
+        OURS + ASYNC_PEERS + ("gthread", "ours-uvicorn") + GRANIAN_PAIR + BARE,
     ),
     Workload(
         "hello_sync",
