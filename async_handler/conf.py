@@ -21,7 +21,8 @@ DEFAULTS: dict[str, Any] = {
     # transaction opened in sync code is still open.
     "THREAD_PER_REQUEST": False,
     # Largest request body the server accepts at all (413 past it); None for no cap.
-    # Django's DATA_UPLOAD_MAX_MEMORY_SIZE still applies to non-multipart bodies.
+    # Django's DATA_UPLOAD_MAX_MEMORY_SIZE still applies to non-multipart bodies, except
+    # those a @stream_body view reads as they arrive (README "Streaming uploads").
     "MAX_BODY_SIZE": 1024 * 1024 * 1024,
     # Log a warning naming the view when the event loop is blocked this long (seconds).
     # None or 0 turns the watch off.

@@ -3,9 +3,14 @@
 Every figure is compared with peers measured in the same run, then written to bench/results/
 (RESULTS.md, results.json, chart.png) together with a profile note of our worker (PROFILE.md).
 Its PostgreSQL section runs realistic async views against a throwaway cluster (POSTGRES.md,
-postgres.json, postgres.png).
+postgres.json, postgres.png). Its upload section streams a 2 GiB body into views that hash it
+(UPLOAD.md, upload.json, upload.png).
 
-Sections: `sqlite` (the main table and targets), `postgres`, `profile`; `--only` picks some.
+Its WebSocket section (issue 12) compares our WebSocket views with Channels consumers on uvicorn
+over one channel layer (WEBSOCKET.md, websocket.json, websocket.png).
+
+Sections: `sqlite` (the main table and targets), `postgres`, `upload`, `profile`, `websocket`;
+`--only` picks some.
 """
 
 from __future__ import annotations
@@ -30,11 +35,14 @@ from benchlib import (
     session,
     stacks,
     targets,
+    upload_section,
     wrk,
+    ws_section,
+    ws_stacks,
 )
 from benchlib.workloads import PG_WORKLOADS, WORKLOADS, requirements, without_missing
 
-SECTIONS = ("sqlite", "postgres", "profile")
+SECTIONS = ("sqlite", "postgres", "upload", "profile", "websocket")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -78,9 +86,22 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     p.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL section")
     p.add_argument(
+        "--upload-mib",
+        type=int,
+        default=None,
+        help="body size of the upload section in MiB (default 2048; 256 with --quick)",
+    )
+    p.add_argument(
         "--only",
         default="",
-        help="comma-separated sections to run: sqlite, postgres, profile (default: all)",
+        help="comma-separated sections to run: sqlite, postgres, upload, profile, websocket "
+        "(default: all)",
+    )
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=30,
+        help="WebSocket section: group_send rounds per fan-out scenario (default 30)",
     )
     p.add_argument("--list", action="store_true", help="list stacks and workloads, then exit")
     args = p.parse_args(argv)
@@ -95,6 +116,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if args.quick:
         args.duration, args.warmup = min(args.duration, 3.0), min(args.warmup, 1.0)
         args.mixed_requests = args.mixed_requests or 10_000
+        args.rounds = min(args.rounds, 10)
+    args.upload_mib = args.upload_mib or (256 if args.quick else 2048)
     return args
 
 
@@ -113,6 +136,8 @@ def main(argv: list[str]) -> int:
             print(f"stack     {st.name:<12} {st.label}")
         for wl in WORKLOADS:
             print(f"workload  {wl.name:<12} {wl.title} on {', '.join(wl.stacks)}")
+        for ws in ws_stacks.WS_STACKS:
+            print(f"stack     {ws.name:<12} {ws.label} (websocket section)")
         for wl in PG_WORKLOADS:
             print(
                 f"workload  {wl.name:<12} {wl.title} (postgres, c={wl.connections}) "
@@ -120,11 +145,22 @@ def main(argv: list[str]) -> int:
             )
         return 0
     procs.sigterm_as_interrupt()
-    want_stacks = _pick(args.stacks, [s.name for s in stacks.STACKS], "stacks")
+    if args.sections == {"upload"}:
+        # The upload section needs neither wrk nor the bench project's data.
+        with project.data_dir() as data:
+            upload_section.run(args.out, data, args.upload_mib * 1024 * 1024, args.repeat)
+        return 0
+    known = [s.name for s in stacks.STACKS]
+    known += [s.name for s in ws_stacks.WS_STACKS if s.name not in known]
+    want_stacks = _pick(args.stacks, known, "stacks")
     want_work = _pick(args.workloads, [w.name for w in WORKLOADS + PG_WORKLOADS], "workloads")
-    wrk_path = wrk.ensure_wrk()
     raw_dir = args.out / "raw"
     raw_dir.mkdir(parents=True, exist_ok=True)
+    if args.sections == {"websocket"}:
+        with project.data_dir() as data:
+            ws_section.run(args, data, raw_dir)
+        return 0
+    wrk_path = wrk.ensure_wrk()
     cfg = runner.Settings(
         duration_s=args.duration,
         warmup_s=args.warmup,
@@ -139,6 +175,10 @@ def main(argv: list[str]) -> int:
     with project.data_dir() as data:
         if "postgres" in args.sections:
             _postgres(args, cfg, wrk_path, data, raw_dir, want_stacks, want_work)
+        if "upload" in args.sections:
+            upload_section.run(args.out, data, args.upload_mib * 1024 * 1024, args.repeat)
+        if "websocket" in args.sections:
+            ws_section.run(args, data, raw_dir)
         if not args.sections & {"sqlite", "profile"}:
             print(f"==> done in {time.monotonic() - began:.0f}s; results in {args.out}", flush=True)
             return 0

@@ -124,3 +124,19 @@ def test_public_import_paths() -> None:
     assert issubclass(AiohttpUVLoopWorker, AiohttpWorker)
     assert callable(get_asgi_application) and callable(get_async_application)
     assert AsyncDjangoApplication.__module__ == "async_handler.application"
+
+
+def test_streaming_sits_beside_the_front_ends() -> None:
+    """streaming/ (the @stream_body view side) builds on the core; the core and the front
+    ends never import it, and it imports neither front end: the core finds a streaming view
+    by the mark it sets (core/streamcheck.py)."""
+    graph = import_graph()
+    streaming = {n for n in graph if n.startswith("async_handler.streaming")}
+    assert "async_handler.streaming.decorator" in streaming
+    for name, edges in graph.items():
+        if name.startswith(("async_handler.core", "async_handler.aiohttp", "async_handler.asgi",
+                            "async_handler.threads")):
+            assert not edges & streaming, (name, edges & streaming)
+    for name in streaming:
+        assert not {e for e in graph[name]
+                    if e.startswith(("async_handler.aiohttp", "async_handler.asgi"))}, name

@@ -33,4 +33,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("drf/", include("tests.drf_app.urls")),
     path("ws/", include("tests.ws_urls")),
+    path("stream/", include("tests.stream_urls")),
 ]

@@ -11,6 +11,7 @@ import logging
 from typing import IO, TYPE_CHECKING, Any
 
 from aiohttp import web
+from django.core.handlers.wsgi import get_path_info
 
 from ..core.exchange import BadRequest, Exchange
 from ..websocket.aiohttp_socket import AiohttpUpgrade
@@ -49,6 +50,7 @@ async def handle(app: CoreHandler, areq: web.BaseRequest) -> web.StreamResponse:
         upgrade = environ[UPGRADE_KEY] = AiohttpUpgrade(areq)
         sink = upgrade.sink(sink)
     await app.serve(Exchange(environ, chunks, make_request, sink, remote=areq.remote or "",
-                             started_kwargs={"environ": environ}))
+                             started_kwargs={"environ": environ},
+                             route=lambda: (get_path_info(environ) or "/", areq.method)))
     assert sink.response is not None
     return sink.response

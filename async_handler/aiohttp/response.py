@@ -17,21 +17,26 @@ from ..core.exchange import Headers
 class AiohttpSink:
     """Writes the core's response to an aiohttp request."""
 
-    __slots__ = ("areq", "response")
+    __slots__ = ("areq", "response", "closing")
 
     def __init__(self, areq: web.BaseRequest) -> None:
         self.areq = areq
         self.response: web.StreamResponse | None = None
+        self.closing = False
 
     async def send(self, status: int, reason: str, headers: Headers, body: bytes) -> None:
         out = self.response = web.Response(body=body, status=status, reason=reason,
                                            headers=CIMultiDict(headers))
+        if self.closing:
+            out.force_close()
         await out.prepare(self.areq)
         await out.write_eof()
 
     async def start(self, status: int, reason: str, headers: Headers) -> None:
         out = self.response = web.StreamResponse(status=status, reason=reason,
                                                  headers=CIMultiDict(headers))
+        if self.closing:
+            out.force_close()
         await out.prepare(self.areq)
 
     async def write(self, data: bytes) -> None:
@@ -65,6 +70,7 @@ class AiohttpSink:
         out.force_close()
 
     def close_after(self) -> None:
-        """Close the connection once the response is sent."""
+        """Close the connection once the response is sent; said in its head if not sent yet."""
+        self.closing = True
         if self.response is not None:
             self.response.force_close()

@@ -141,6 +141,11 @@ def build_exchange(scope: dict[str, Any], receiver: Receiver, send: Send) -> Exc
         set_script_prefix(get_script_prefix(scope))
         return ASGIRequest(scope, stream)
 
+    def route() -> tuple[str, str]:
+        prefix = get_script_prefix(scope)
+        path = scope["path"]
+        return (path.removeprefix(prefix) if prefix else path), scope.get("method", "")
+
     client = scope.get("client")
     meta = body_meta(scope)
     body: AsyncIterator[bytes] | None = receiver.chunks()
@@ -150,4 +155,5 @@ def build_exchange(scope: dict[str, Any], receiver: Receiver, send: Send) -> Exc
         receiver.watch()
     return Exchange(meta, body, make_request, ASGISink(send, zerocopy),
                     remote=str(client[0]) if client else "",
-                    started_kwargs={"scope": scope}, head=scope.get("method") == "HEAD")
+                    started_kwargs={"scope": scope}, head=scope.get("method") == "HEAD",
+                    route=route)

@@ -17,6 +17,10 @@ class BadRequest(Exception):
     """The request cannot be served as sent; answer 400."""
 
 
+class MalformedBody(BadRequest, ValueError):
+    """The body is malformed: mis-framed, cut short, or not the multipart it claims to be."""
+
+
 class BodyTooLarge(Exception):
     """The body passed a limit while streaming in."""
 
@@ -79,6 +83,9 @@ class Exchange:
     started_kwargs: dict[str, Any] = field(default_factory=dict)
     #: True for HEAD and other responses whose body must not be sent.
     head: bool = False
+    #: (path_info as Django's request will have it, method): asked only of a request with a
+    #: body, to find whether its view is a @stream_body one; None: never streamed.
+    route: Callable[[], tuple[str, str]] | None = None
 
 
 @dataclass

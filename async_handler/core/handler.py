@@ -28,10 +28,10 @@ from django.utils.log import log_response
 from .. import conf
 from ..threads import RequestExecutor, ThreadPool
 from . import hop, lifecycle
-from .body import read_body
 from .chain import Chain
 from .exchange import BadRequest, BodyTimeout, BodyTooLarge, Exchange, RequestOptions
 from .response import send_response
+from .stream import LazyBody, settle, take_body
 from .view import ViewRunner
 from .watchdog import LoopWatchdog
 
@@ -195,15 +195,14 @@ class CoreHandler(WSGIHandler):
             await self._serve(exchange, executor)
 
     async def _serve(self, exchange: Exchange, executor: RequestExecutor) -> None:
-        response = stream = None
+        response = None
+        stream: Any = None
+        lazy: LazyBody | None = None
         sink = exchange.sink
         try:
             too_large = None
             try:
-                stream, size = await read_body(
-                    exchange.body, exchange.meta, self.options,
-                    data_upload_max=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
-                    spool_max=settings.FILE_UPLOAD_MAX_MEMORY_SIZE)
+                stream, size, lazy = await take_body(exchange, self.options)
             except BodyTooLarge as exc:
                 if not exc.django_limit:
                     logger.warning("Request body over %d bytes from %s: 413",
@@ -224,6 +223,8 @@ class CoreHandler(WSGIHandler):
             if stream is None:
                 stream = io.BytesIO()
             request = exchange.make_request(stream, size)
+            if lazy is not None:
+                lazy.bind(request)
             if lifecycle.started_needs_thread():
                 await self.run_sync(lifecycle.send_started, self.__class__,
                                     exchange.started_kwargs)
@@ -233,14 +234,20 @@ class CoreHandler(WSGIHandler):
                 response._resource_closers.append(request.close)
             else:
                 response = await self.get_response_async(request)
+            close = too_large is not None
+            if lazy is not None:
+                close = await settle(lazy, response, sink, exchange.remote)  # type: ignore[assignment]
+                if close is None:
+                    return
+            if close:
+                sink.close_after()
             await send_response(sink, response, self.run_sync, head=exchange.head,
                                 remote=exchange.remote)
-            if too_large is not None:
-                sink.close_after()
         finally:
             if response is not None:
                 lifecycle.close_response(response, executor)
             # Django's requests never close their input; a server would.
-            if stream is not None:
+            if lazy is not None:
+                await lazy.discard()
+            elif stream is not None:
                 stream.close()
-

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import drf_urls, pg_views, views
+from . import drf_urls, pg_views, upload_views, views
 
 urlpatterns = [
     path("hello/sync/", views.hello_sync),
@@ -19,4 +19,11 @@ urlpatterns = [
     path("pg/orm-sleep/", pg_views.orm_sleep),
     path("pg/orm-upstream/", pg_views.orm_upstream),
     *drf_urls.patterns(),
+    # The upload section's hashing views (upload_views.py).
+    path("upload/spooled/", upload_views.hash_spooled),
+    *(
+        [path("upload/streamed/", upload_views.hash_streamed)]
+        if upload_views.hash_streamed is not None
+        else []
+    ),
 ]

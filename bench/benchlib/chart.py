@@ -132,3 +132,55 @@ def draw_postgres(
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return True
+
+
+def draw_upload(
+    path: Path,
+    results: dict[str, dict[str, Any]],
+    rows: list[tuple[str, str]],
+    meta: dict[str, Any],
+    goals: tuple[float, float],
+) -> bool:
+    """The upload section: MB/s, first chunk (log scale) and peak RSS growth, one bar per row.
+
+    `rows` are (name, title) in table order; `goals` the first-chunk and RSS targets, drawn as
+    dashed lines."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    shown = [(n, t) for n, t in rows if "mb_s" in results.get(n, {})]
+    if not shown:
+        return False
+    fig, axes = plt.subplots(1, 3, figsize=(max(12.0, 2.6 * len(shown)), 5.4))
+    panels = (
+        (axes[0], "mb_s", "MB/s (one worker)", "{:,.0f}", None),
+        (axes[1], "worst_first_chunk_ms", "first chunk, ms (log)", "{:,.1f}", goals[0]),
+        (axes[2], "worst_rss_peak_growth_mb", "peak RSS growth, MB", "{:+.1f}", goals[1]),
+    )
+    for ax, key, ylabel, fmt, goal in panels:
+        values = [
+            results[n].get(key, results[n].get(key.removeprefix("worst_"), 0)) for n, _ in shown
+        ]
+        bars = ax.bar(range(len(shown)), values, 0.7, color=[f"C{i}" for i in range(len(shown))])
+        ax.bar_label(bars, labels=[fmt.format(v) for v in values], fontsize=7, padding=2)
+        ax.set_xticks(range(len(shown)))
+        ax.set_xticklabels(
+            [t.replace(", ", ",\n") for _, t in shown], fontsize=7, rotation=30, ha="right"
+        )
+        ax.set_ylabel(ylabel)
+        ax.grid(axis="y", alpha=0.3)
+        if goal is not None:
+            ax.axhline(goal, color="red", linestyle="--", linewidth=1)
+        if key == "worst_first_chunk_ms":
+            ax.set_yscale("log")
+        else:
+            ax.set_ylim(min(0, ax.get_ylim()[0]), ax.get_ylim()[1] * 1.15)
+    fig.suptitle(f"async_handler bench, upload, {meta['date']}\n{one_line(meta)}", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True

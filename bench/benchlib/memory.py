@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Self
 
 
-def rss_kb(pid: int) -> int:
-    """VmRSS of pid in KiB, from /proc/<pid>/status."""
+def rss_kb(pid: int, field: str = "VmRSS") -> int:
+    """VmRSS (or another field, such as VmHWM, the peak) of pid in KiB, from /proc/<pid>/status."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for pid {pid}")
+    raise RuntimeError(f"no {field} for pid {pid}")
 
 
 def children(pid: int) -> list[int]:

@@ -96,6 +96,8 @@ def target_rows(evaluated: list[dict[str, Any]]) -> list[list[str]]:
             shown = f"{score:,.2f}" if "MB" in row["target"] else f"{score:,.0f} req/s"
         else:
             shown = f"{score:.2f}x ({row['value']:,.0f} vs {row['peer']:,.0f})"
+            if row.get("paired") is not None:
+                shown += f"; paired median {row['paired']:.2f}x"
         rows.append([row["stack"], row["target"], shown, row["goal"], row["verdict"]])
     return rows
 

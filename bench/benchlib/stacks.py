@@ -182,6 +182,29 @@ STACKS: tuple[Stack, ...] = (
     ),
 )
 
+# The upload section's peers (benchlib/upload.py): its ceilings, a bare aiohttp application under
+# gunicorn's aiohttp worker and a bare ASGI application on uvicorn, and the client's own ceiling,
+# a socket that discards what it gets.
+UPLOAD_PEERS: tuple[Stack, ...] = (
+    Stack(
+        "aiohttp",
+        "bare aiohttp application, gunicorn -k aiohttp.GunicornWebWorker",
+        _gunicorn("benchlib.bare_upload:app", "-k", "aiohttp.GunicornWebWorker"),
+        requires=("aiohttp.worker:GunicornWebWorker",),
+    ),
+    Stack(
+        "uvicorn-bare",
+        "bare ASGI application, uvicorn",
+        _uvicorn_app("benchlib.bare_asgi_upload:app", "off"),
+        requires=("uvicorn",),
+    ),
+    Stack(
+        "sink",
+        "raw socket discarding the body (the client alone)",
+        lambda fd: [sys.executable, "-m", "benchlib.upload_client", "sink", "--fd", str(fd)],
+    ),
+)
+
 _CHECK = """
 import importlib, json, sys
 out = {}

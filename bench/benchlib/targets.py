@@ -39,7 +39,11 @@ TARGETS: tuple[Target, ...] = (
     Target("async sleep 50 ms vs ideal 2,000 req/s", "sleep_async", "rps", 0.75 * 2000, None),
     Target("async sleep 50 ms vs -k asgi", "sleep_async", "rps", 6.0, ("asgi", "sleep_async")),
     Target("sync hello vs gthread", "hello_sync", "rps", 1.0, ("gthread", "hello_sync")),
+    Target("sync hello vs gthread, 100 connections", "hello_sync_100", "rps", 1.0,
+           ("gthread", "hello_sync_100")),
     Target("sync ORM vs gthread", "orm_sync", "rps", 1.0, ("gthread", "orm_sync")),
+    Target("sync ORM vs gthread, 100 connections", "orm_sync_100", "rps", 1.0,
+           ("gthread", "orm_sync_100")),
     Target("async aget vs gthread sync ORM", "orm_async", "rps", 1.0, ("gthread", "orm_sync")),
     Target("mixed GETs: RSS growth after warm-up (MB)", "mixed", "rss_growth_mb", 5.0, below=True),
     Target(
@@ -52,12 +56,21 @@ TARGETS: tuple[Target, ...] = (
     Target("DRF list vs gthread sync DRF", "drf_list", "rps", 1.0, ("gthread", "drf_list")),
     Target("DRF list vs adrf on -k asgi", "drf_list", "rps", 5.0, ("asgi", "drf_list")),
     *(
-        Target(f"ASGI {what} vs Django ASGI, {server}", workload, "rps", goal,
-               (server, workload), asgi=True, only=f"ours-{server}")
+        Target(
+            f"ASGI {what} vs Django ASGI, {server}",
+            workload,
+            "rps",
+            goal,
+            (server, workload),
+            asgi=True,
+            only=f"ours-{server}",
+        )
         for server in ("uvicorn", "granian")
-        for what, workload, goal in (("async hello", "hello_async", 5.0),
-                                     ("sync hello", "hello_sync", 3.0),
-                                     ("sync ORM", "orm_sync", 1.0))
+        for what, workload, goal in (
+            ("async hello", "hello_async", 5.0),
+            ("sync hello", "hello_sync", 3.0),
+            ("sync ORM", "orm_sync", 1.0),
+        )
     ),
 )
 
@@ -89,8 +102,29 @@ def evaluate(results: Results, our_stacks: list[str]) -> list[dict[str, Any]]:
                 row.update(
                     score=round(score, 3), goal=_goal(target), verdict="PASS" if ok else "FAIL"
                 )
+                if target.versus is not None:
+                    row["paired"] = paired_ratio(
+                        results[stack][target.workload],
+                        results[target.versus[0]][target.versus[1]],
+                    )
             rows.append(row)
     return rows
+
+
+def paired_ratio(mine: dict[str, Any], peer: dict[str, Any]) -> float | None:
+    """The median, over the rounds of a repeated run, of our req/s over the peer's in that round.
+
+    The verdict compares the fastest run of each; this one compares runs made next to each
+    other in time, so a burst of other load on the machine weighs on both sides of a ratio.
+    """
+    ours, theirs = mine.get("rps_runs"), peer.get("rps_runs")
+    if not ours or not theirs or len(ours) != len(theirs):
+        return None
+    ratios = sorted(a / b for a, b in zip(ours, theirs, strict=True) if b)
+    if not ratios:
+        return None
+    mid = len(ratios) // 2
+    return round(ratios[mid] if len(ratios) % 2 else (ratios[mid - 1] + ratios[mid]) / 2, 3)
 
 
 def _goal(target: Target) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from demo import async_views, chat, views
+from demo import async_views, chat, upload, views
 
 app_name = "demo"
 
@@ -18,4 +18,7 @@ urlpatterns = [
     path("stream/async/", async_views.stream_async, name="stream-async"),
     path("chat/<slug:room>/", chat.chat_page, name="chat"),
     path("ws/chat/<slug:room>/", chat.chat_socket, name="chat-socket"),
+    path("upload/", upload.upload_page, name="upload"),
+    path("upload/raw/", upload.hash_raw, name="upload-raw"),
+    path("upload/parts/", upload.hash_parts, name="upload-parts"),
 ]
