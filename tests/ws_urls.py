@@ -28,6 +28,7 @@ urlpatterns = [
     path("pid/", v.pid),
     path("flood/", v.flood),
     path("open-plain/", v.open_plain),
+    path("state/", v.state),
 ]
 
 try:  # Channels is the websocket extra's; the Django 4.2 run of the core tests goes without

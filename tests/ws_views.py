@@ -207,3 +207,12 @@ async def open_plain(request: Any, ws: WebSocket) -> None:
     """Per-view options: no compression, any site's pages may connect."""
     async for message in ws:
         await ws.send_text(str(message))
+
+
+@websocket_view
+async def state(request: Any, ws: WebSocket) -> None:
+    """What a server process saw: cancelled views, close codes, and its live task count."""
+    await ws.send_json({"cancelled": STATE.get("cancelled", 0),
+                        "small_close": STATE.get("small_close"),
+                        "client_close": STATE.get("client_close"),
+                        "tasks": len(asyncio.all_tasks())})
