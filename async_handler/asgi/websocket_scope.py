@@ -120,8 +120,13 @@ async def serve_websocket(core: Any, scope: dict[str, Any], receive: Receive, se
                         sink.status)
     except asyncio.CancelledError:
         socket = upgrade.socket
-        if socket is None or not socket.cancelled_request:
+        if socket is None or not (socket.cancelled_request or upgrade.upgraded):
             raise
+        if not socket.cancelled_request:
+            # granian cancels its open sockets' tasks when a worker stops: the socket is
+            # over, which is not the application's error (it logged each as one).
+            logger.debug("The server cancelled WebSocket %s from %s (stopping, or the "
+                         "connection is gone)", scope.get("path"), remote)
         task.uncancel()
     except ConnectionError:
         logger.debug("WebSocket client %s left during its handshake: %s", remote,
