@@ -61,7 +61,9 @@ async def subprotocol(request: Any, ws: WebSocket) -> None:
 @websocket_view
 async def whoami(request: Any, ws: WebSocket) -> None:
     request.session["socket_visits"] = request.session.get("socket_visits", 0) + 1
-    await ws.send_json({"user": (await request.auser()).username,
+    # Django 4.2 has no auser(); its sync login_required has loaded request.user already.
+    user = await request.auser() if hasattr(request, "auser") else request.user
+    await ws.send_json({"user": user.username,
                         "visits": request.session["socket_visits"], "pid": os.getpid()})
     await ws.receive()
 
@@ -210,6 +212,37 @@ async def open_plain(request: Any, ws: WebSocket) -> None:
 
 
 @websocket_view
+async def state(request: Any, ws: WebSocket) -> None:
+    """What a server process saw: cancelled views, close codes, and its live task count."""
+    await ws.send_json({"cancelled": STATE.get("cancelled", 0),
+                        "small_close": STATE.get("small_close"),
+                        "client_close": STATE.get("client_close"),
+                        "tasks": len(asyncio.all_tasks())})
+
+
+@websocket_view
+async def backlog(request: Any, ws: WebSocket) -> None:
+    """Joins "backlog" and reads no event until the client says so; then sends each event's n."""
+    await ws.join("backlog")
+    await ws.send_text("joined")
+    await ws.receive()
+    async for event in ws.events():
+        await ws.send_text(str(event["n"]))
+
+
+@websocket_view
+async def sits(request: Any, ws: WebSocket, name: str) -> None:
+    """Joins `name` and never reads: only cancellation ends it."""
+    await ws.join(name)
+    await ws.send_text("joined")
+    try:
+        await asyncio.sleep(60)
+    except asyncio.CancelledError:
+        STATE["sits_cancelled"] = STATE.get("sits_cancelled", 0) + 1
+        raise
+
+
+@websocket_view
 async def released(request: Any, ws: WebSocket) -> None:
     """Says which of its connection's HTTP-parsing objects outlive the accept."""
     import gc
@@ -227,4 +260,3 @@ async def released(request: Any, ws: WebSocket) -> None:
                         "scanner": protocol._scanner is not None})
     async for _message in ws:
         pass
-
