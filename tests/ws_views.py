@@ -61,7 +61,9 @@ async def subprotocol(request: Any, ws: WebSocket) -> None:
 @websocket_view
 async def whoami(request: Any, ws: WebSocket) -> None:
     request.session["socket_visits"] = request.session.get("socket_visits", 0) + 1
-    await ws.send_json({"user": (await request.auser()).username,
+    # Django 4.2 has no auser(); its sync login_required has loaded request.user already.
+    user = await request.auser() if hasattr(request, "auser") else request.user
+    await ws.send_json({"user": user.username,
                         "visits": request.session["socket_visits"], "pid": os.getpid()})
     await ws.receive()
 
