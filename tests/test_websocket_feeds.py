@@ -181,3 +181,22 @@ async def test_a_cancelled_view_leaves_its_group(
     await close_raw(sockets[2][1])
     await until(lambda: not layer.groups.get("cancel-me"), what="the group empty")
     assert ws_views.STATE["sits_cancelled"] == 3
+
+
+async def test_a_feed_joins_its_group_again_before_the_layer_expires_it(
+        live_server: LiveServer, client: aiohttp.ClientSession) -> None:
+    from channels.layers import get_channel_layer
+
+    short = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer",
+                         "CONFIG": {"group_expiry": 2}}}
+    with override_settings(CHANNEL_LAYERS=short):
+        layer = get_channel_layer()
+        ws, _ = await _join(client, f"{live_server.url}/ws/room/renewed/")
+        try:
+            [(channel, added)] = layer.groups["room-renewed"].items()
+            await until(lambda: layer.groups["room-renewed"].get(channel, 0) > added + 2,
+                        what="the group joined again past its expiry")
+            await layer.group_send("room-renewed", {"type": "websocket.send", "text": "still in"})
+            assert await ws.receive_str() == "still in"
+        finally:
+            await ws.close()
