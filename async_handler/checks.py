@@ -10,6 +10,7 @@ E005 THREAD_PER_REQUEST not True/False
 W006 a sync-only middleware wraps the chain (a parked thread per request)
 E006 CLIENT_MAX_CONNECTIONS not a non-negative integer or None
 E007 CHANNEL_LAYER_CONCURRENCY not a positive integer
+W007 a channels_redis host times out before its blocking read (websocket/layercheck.py)
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.utils.module_loading import import_string
 
 from . import conf
+from .websocket.layercheck import check_redis_layer_timeouts
 
 TAG = "async_handler"
 # Set by the worker at startup, so that W003 only fires where it matters.
@@ -236,6 +238,9 @@ def check_app_order(app_configs: Any = None, **kwargs: Any) -> list[checks.Check
             hint="Move 'async_handler' above 'django.contrib.staticfiles'.",
             id="async_handler.W004")]
     return []
+
+
+checks.register(check_redis_layer_timeouts, TAG)
 
 
 def run_worker_checks(threads: int | None = None, workers: int = 1) -> list[checks.CheckMessage]:

@@ -146,3 +146,30 @@ def test_debug_under_the_worker() -> None:
         assert [m.id for m in our_checks.run_worker_checks()] == ["async_handler.W003"]
     finally:
         our_checks.UNDER_WORKER, our_checks.WORKER_THREADS = False, None
+
+
+def _redis_layer(*hosts: object) -> dict[str, object]:
+    return {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
+                        "CONFIG": {"hosts": list(hosts)}}}
+
+
+def test_redis_hosts_that_time_out_before_the_blocking_read() -> None:
+    from async_handler.websocket.layercheck import default_socket_timeout
+
+    # redis-py 8 has a 5 s default; under an older redis-py with none, nothing can fire.
+    expected = ["async_handler.W007"] if default_socket_timeout() is not None else []
+    for hosts in (["redis://127.0.0.1:6379"], [{"address": "redis://127.0.0.1:6379"}]):
+        with override_settings(CHANNEL_LAYERS=_redis_layer(*hosts)):
+            assert _ids() == expected
+    short = _redis_layer({"address": "redis://h", "socket_timeout": 3})
+    with override_settings(CHANNEL_LAYERS=short):
+        assert _ids() == ["async_handler.W007"]
+    quiet = (
+        _redis_layer({"address": "redis://127.0.0.1:6379", "socket_timeout": 10}),
+        _redis_layer("redis://127.0.0.1:6379/0?socket_timeout=10"),
+        _redis_layer({"address": "unix:///tmp/r.sock", "socket_timeout": None}),
+        {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}},
+    )
+    for layers in quiet:
+        with override_settings(CHANNEL_LAYERS=layers):
+            assert _ids() == []

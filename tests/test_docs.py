@@ -223,7 +223,8 @@ def test_settings_defaults_match_conf() -> None:
 
 
 def test_check_ids_match_checks_module() -> None:
-    source = (ROOT / "async_handler" / "checks.py").read_text()
+    source = "".join((ROOT / "async_handler" / name).read_text()
+                     for name in ("checks.py", "websocket/layercheck.py"))
     readme = (ROOT / "README.md").read_text()
     pattern = r"async_handler\.[EW]\d{3}"
     assert set(re.findall(pattern, readme)) == set(re.findall(pattern, source))

@@ -4,6 +4,7 @@ filled from the Django request that went through the project's MIDDLEWARE."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import aiohttp
@@ -116,6 +117,15 @@ async def test_consumers_under_gunicorn_with_redis(redis: Any,
                                            {"type": "chat.message", "text": "redis"})
                     assert await a.receive_str() == "group: redis"
                     assert await s.receive_str() == "sync group: redis"
+                    # Idle past channels_redis's 5 s blocking read: with redis-py 8's
+                    # default 5 s socket timeout every consumer died here (W007).
+                    await asyncio.sleep(6.5)
+                    await layer.group_send("async-consumers",
+                                           {"type": "chat.message", "text": "later"})
+                    await layer.group_send("sync-consumers",
+                                           {"type": "chat.message", "text": "later"})
+                    assert await a.receive_str() == "group: later"
+                    assert await s.receive_str() == "sync group: later"
             assert "Traceback" not in g.output()
     finally:
         await layer.close_pools()

@@ -24,7 +24,7 @@ async def redis_layer(redis: Any) -> AsyncIterator[tuple[Any, Any]]:
     from channels.layers import get_channel_layer
 
     layers = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                          "CONFIG": {"hosts": [redis.url]}}}
+                          "CONFIG": {"hosts": [{"address": redis.url, "socket_timeout": 10}]}}}
     with override_settings(CHANNEL_LAYERS=layers):
         layer = get_channel_layer()
         keys = aioredis.Redis.from_url(redis.url)

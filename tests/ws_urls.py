@@ -28,6 +28,7 @@ urlpatterns = [
     path("pid/", v.pid),
     path("flood/", v.flood),
     path("open-plain/", v.open_plain),
+    path("state/", v.state),
     path("backlog/", v.backlog),
     path("sits/<str:name>/", v.sits),
 ]

@@ -210,6 +210,15 @@ async def open_plain(request: Any, ws: WebSocket) -> None:
 
 
 @websocket_view
+async def state(request: Any, ws: WebSocket) -> None:
+    """What a server process saw: cancelled views, close codes, and its live task count."""
+    await ws.send_json({"cancelled": STATE.get("cancelled", 0),
+                        "small_close": STATE.get("small_close"),
+                        "client_close": STATE.get("client_close"),
+                        "tasks": len(asyncio.all_tasks())})
+
+
+@websocket_view
 async def backlog(request: Any, ws: WebSocket) -> None:
     """Joins "backlog" and reads no event until the client says so; then sends each event's n."""
     await ws.join("backlog")

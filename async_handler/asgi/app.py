@@ -4,7 +4,8 @@ The same middleware chain, inline-hook rules, thread pool and tuner as
 `-k async_handler.worker.AiohttpWorker`; a drop-in for Django's
 get_asgi_application(). Servers with the lifespan protocol start and stop
 the core with it (lifespan.py); without it the core starts on the first
-request.
+request. `websocket` scopes run the project's WebSocket views
+(websocket_scope.py).
 """
 
 from __future__ import annotations
@@ -20,8 +21,13 @@ from ..core.handler import CoreHandler
 from .exchange import Receive, Receiver, Send, build_exchange, check_path
 from .lifespan import serve_lifespan
 from .response import ASGISink
+from .websocket import ASGIUpgrade
+from .websocket_scope import serve_websocket
 
 logger = logging.getLogger("async_handler")
+
+#: Seconds lifespan shutdown waits for sockets it closed with 1001 to finish their views.
+SOCKETS_CLOSE_TIMEOUT = 10.0
 
 
 class ASGICore(CoreHandler):
@@ -31,17 +37,23 @@ class ASGICore(CoreHandler):
 
 
 class ASGIApplication:
-    """An ASGI 3 application for `http` and `lifespan` scopes."""
+    """An ASGI 3 application for `http`, `websocket` and `lifespan` scopes."""
 
     def __init__(self) -> None:
         self.core = ASGICore()
         self.started = self.stopped = False
         self._starting: asyncio.Lock | None = None
+        #: The WebSockets being served, closed with 1001 at lifespan shutdown.
+        self.sockets: set[ASGIUpgrade] = set()
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
             await self.http(scope, receive, send)
+        elif kind == "websocket":
+            if not self.started and not self.stopped:
+                await self.startup()
+            await serve_websocket(self.core, scope, receive, send, self.sockets)
         elif kind == "lifespan":
             await serve_lifespan(self.startup, self.shutdown, receive, send)
         else:
@@ -62,10 +74,28 @@ class ASGIApplication:
                 gc.freeze()
 
     async def shutdown(self) -> None:
-        """Stop the core; requests from now on get 503."""
+        """Close open sockets with 1001, then stop the core; requests from now on get 503."""
         self.stopped = True
+        await self._close_sockets()
         if self.started:
             await self.core.shutdown()
+
+    async def _close_sockets(self) -> None:
+        """Close each open WebSocket with 1001 and wait a while for its view to end.
+
+        Most servers close their connections before lifespan shutdown (uvicorn
+        with 1012), so this finds sockets only on those that do not.
+        """
+        if not self.sockets:
+            return
+        logger.info("Closing %d open WebSocket(s) with 1001", len(self.sockets))
+        for upgrade in list(self.sockets):
+            upgrade.going_away()
+        tasks = [u.task for u in self.sockets if not u.task.done()]
+        if tasks:
+            _done, pending = await asyncio.wait(tasks, timeout=SOCKETS_CLOSE_TIMEOUT)
+            for task in pending:
+                task.cancel()
 
     async def http(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         """Serve one request; a client that leaves cancels it, view included."""

@@ -38,10 +38,12 @@ def _headers(meta: dict[str, Any]) -> list[tuple[bytes, bytes]]:
     return out
 
 
-def _address(host: str | None, port: str | None) -> list[Any] | None:
+def _address(host: str | None, port: str | int | None) -> list[Any] | None:
+    """[host, port]; META's port is a str from the worker, an int from Django's ASGIRequest."""
     if not host:
         return None
-    return [host, int(port) if port and port.isdigit() else 0]
+    port = str(port or "")
+    return [host, int(port) if port.isdigit() else 0]
 
 
 async def build_scope(request: Any, ws: WebSocket, args: tuple[Any, ...],

@@ -26,8 +26,10 @@ from .transport import UPGRADE_KEY
 logger = logging.getLogger("async_handler.websocket")
 
 NO_SERVER = ("This server cannot upgrade connections to WebSocket: it runs the project as "
-             "plain WSGI. Serve it with gunicorn -k async_handler.worker.AiohttpWorker, or "
-             "manage.py runserver with async_handler in INSTALLED_APPS.\n")
+             "plain WSGI, or is an ASGI server with WebSockets turned off. Serve it with "
+             "gunicorn -k async_handler.worker.AiohttpWorker, manage.py runserver with "
+             "async_handler in INSTALLED_APPS, or async_handler.get_asgi_application() on an "
+             "ASGI server that serves WebSockets.\n")
 NOT_WEBSOCKET = "This URL is a WebSocket endpoint: connect to it with a WebSocket client.\n"
 
 
@@ -78,16 +80,36 @@ def origin_allowed(origin: str) -> bool:
 
 
 def refusal(request: Any, check_origin: bool) -> HttpResponse | None:
-    """The HTTP response refusing this handshake, logged; None when it may upgrade."""
+    """The HTTP response refusing this handshake, logged; None when it may upgrade.
+
+    The request itself is checked first, so a malformed handshake gets its
+    own 4xx whatever the server. An HTTP/2 handshake (RFC 8441, an ASGI
+    server's `websocket` scope; Upgrade.extended_connect) has none of
+    HTTP/1.1's upgrade headers, and only the Origin is left to check.
+    """
     meta = request.META
+    upgrade = meta.get(UPGRADE_KEY)
+    if not getattr(upgrade, "extended_connect", False):
+        refused = _malformed(request, meta)
+        if refused is not None:
+            return refused
+        if upgrade is None:
+            return _refuse(request, 426, "the server cannot upgrade", NO_SERVER)
+    origin = meta.get("HTTP_ORIGIN")
+    if check_origin and origin is not None and not origin_allowed(origin):
+        return _refuse(request, 403, f"cross-site Origin {origin!r} not in ALLOWED_HOSTS or "
+                       "CSRF_TRUSTED_ORIGINS")
+    return None
+
+
+def _malformed(request: Any, meta: dict[str, Any]) -> HttpResponse | None:
+    """The refusal of a request that is no valid handshake (RFC 6455 4.2.1), or None."""
     if "websocket" not in _tokens(meta.get("HTTP_UPGRADE", "")):
         return _refuse(request, 426, "not a WebSocket handshake (no Upgrade: websocket)",
                        NOT_WEBSOCKET, Upgrade="websocket", Connection="Upgrade")
     if request.method != "GET":
         return _refuse(request, 405, f"a WebSocket handshake must be GET, not {request.method}",
                        Allow="GET")
-    if meta.get(UPGRADE_KEY) is None:
-        return _refuse(request, 426, "the server cannot upgrade (plain WSGI)", NO_SERVER)
     if "upgrade" not in _tokens(meta.get("HTTP_CONNECTION", "")):
         return _refuse(request, 400, "no Connection: Upgrade")
     version = meta.get("HTTP_SEC_WEBSOCKET_VERSION", "")
@@ -97,8 +119,4 @@ def refusal(request: Any, check_origin: bool) -> HttpResponse | None:
     key = meta.get("HTTP_SEC_WEBSOCKET_KEY")
     if key is None or not _valid_key(key.strip()):
         return _refuse(request, 400, f"missing or malformed Sec-WebSocket-Key {key!r}")
-    origin = meta.get("HTTP_ORIGIN")
-    if check_origin and origin is not None and not origin_allowed(origin):
-        return _refuse(request, 403, f"cross-site Origin {origin!r} not in ALLOWED_HOSTS or "
-                       "CSRF_TRUSTED_ORIGINS")
     return None

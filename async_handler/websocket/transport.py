@@ -1,11 +1,12 @@
 """The socket transport interface between the WebSocket API and a front end.
 
-Everything in this package except the front-end adapters (aiohttp.py) is
-written against these two protocols, so the `ws` object, the views, groups
-and consumers do not depend on which server carries the socket. A front end
-that can upgrade a connection puts an `Upgrade` in `request.META[UPGRADE_KEY]`
-before Django sees the request; after the view returns it sends nothing
-more if `Upgrade.upgraded` is true: the socket was the response.
+Everything in this package except the front-end adapters (aiohttp_socket.py
+here, asgi/websocket.py for ASGI) is written against these two protocols, so
+the `ws` object, the views, groups and consumers do not depend on which
+server carries the socket. A front end that can upgrade a connection puts an
+`Upgrade` in `request.META[UPGRADE_KEY]` before Django sees the request;
+after the view returns it sends nothing more if `Upgrade.upgraded` is true:
+the socket was the response.
 """
 
 from __future__ import annotations

@@ -26,6 +26,9 @@ CHANNEL_LAYERS = {
                 {
                     "address": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379"),
                     "max_connections": REDIS_MAX_CONNECTIONS,
+                    # Above channels_redis's 5 s blocking read, or redis-py 8's 5 s default
+                    # kills every consumer idle for 5 s (check async_handler.W007).
+                    "socket_timeout": 10,
                 }
             ],
             "capacity": CHANNEL_CAPACITY,

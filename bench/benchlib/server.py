@@ -18,6 +18,30 @@ HOST = "127.0.0.1"
 READY_PATH = "/hello/sync/"
 
 
+def listening_port(pid: int) -> int:
+    """The TCP port a server that bound port 0 itself (granian) listens on, from /proc; or 0.
+
+    The same lookup as tests/asgi/servers.py: the listening sockets among the
+    descriptors of the process and its children.
+    """
+    pids, inodes = [pid], set()
+    for parent in pids:
+        pids.extend(memory.children(parent))
+    for each in pids:
+        try:
+            for fd in Path(f"/proc/{each}/fd").iterdir():
+                target = os.readlink(fd)
+                if target.startswith("socket:["):
+                    inodes.add(target[8:-1])
+        except OSError:
+            continue
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[3] == "0A" and fields[9] in inodes:  # LISTEN
+            return int(fields[1].split(":")[1], 16)
+    return 0
+
+
 class ServerError(RuntimeError):
     """The server exited or never answered."""
 
@@ -51,13 +75,15 @@ class Server:
 
     def __enter__(self) -> Self:
         try:
-            sock = self._exit.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((HOST, 0))
-            sock.listen(2048)
-            self.port = sock.getsockname()[1]
-            fd = sock.fileno()
-            os.set_inheritable(fd, True)
+            fd = -1
+            if not self.stack.own_port:
+                sock = self._exit.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                sock.bind((HOST, 0))
+                sock.listen(2048)
+                self.port = sock.getsockname()[1]
+                fd = sock.fileno()
+                os.set_inheritable(fd, True)
             log = self._exit.enter_context(self.log_path.open("ab"))
             argv = self.stack.argv(fd) + list(self.extra_args)
             log.write(("$ " + " ".join(argv) + "\n").encode())
@@ -69,7 +95,7 @@ class Server:
                     cwd=str(self.cwd),
                     stdout=log,
                     stderr=log,
-                    pass_fds=(fd,),
+                    pass_fds=(fd,) if fd >= 0 else (),
                 )
             )
             self._wait_ready()
@@ -91,6 +117,11 @@ class Server:
                 raise ServerError(
                     f"{self.stack.name} exited with {self.proc.returncode}; see {self.log_path}"
                 )
+            if not self.port:
+                self.port = listening_port(self.proc.pid)
+                if not self.port:
+                    time.sleep(0.05)
+                    continue
             status, last_error = self.probe(READY_PATH)
             if status == 200:
                 return

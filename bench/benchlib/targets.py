@@ -21,10 +21,12 @@ class Target:
     # Issue 13's targets, for our ASGI application (ASGI_OURS) against Django's on the same
     # server; the others are for our gunicorn worker.
     asgi: bool = False
+    # Only for this one of our stacks ("": all of them).
+    only: str = ""
 
 
 #: Our stacks that serve the ASGI application rather than run our worker.
-ASGI_OURS = ("ours-uvicorn",)
+ASGI_OURS = ("ours-uvicorn", "ours-granian")
 
 
 TARGETS: tuple[Target, ...] = (
@@ -53,29 +55,22 @@ TARGETS: tuple[Target, ...] = (
     ),
     Target("DRF list vs gthread sync DRF", "drf_list", "rps", 1.0, ("gthread", "drf_list")),
     Target("DRF list vs adrf on -k asgi", "drf_list", "rps", 5.0, ("asgi", "drf_list")),
-    Target(
-        "ASGI async hello vs Django ASGI, uvicorn",
-        "hello_async",
-        "rps",
-        5.0,
-        ("uvicorn", "hello_async"),
-        asgi=True,
-    ),
-    Target(
-        "ASGI sync hello vs Django ASGI, uvicorn",
-        "hello_sync",
-        "rps",
-        3.0,
-        ("uvicorn", "hello_sync"),
-        asgi=True,
-    ),
-    Target(
-        "ASGI sync ORM vs Django ASGI, uvicorn",
-        "orm_sync",
-        "rps",
-        1.0,
-        ("uvicorn", "orm_sync"),
-        asgi=True,
+    *(
+        Target(
+            f"ASGI {what} vs Django ASGI, {server}",
+            workload,
+            "rps",
+            goal,
+            (server, workload),
+            asgi=True,
+            only=f"ours-{server}",
+        )
+        for server in ("uvicorn", "granian")
+        for what, workload, goal in (
+            ("async hello", "hello_async", 5.0),
+            ("sync hello", "hello_sync", 3.0),
+            ("sync ORM", "orm_sync", 1.0),
+        )
     ),
 )
 
@@ -85,7 +80,7 @@ def evaluate(results: Results, our_stacks: list[str]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for target in TARGETS:
         for stack in our_stacks:
-            if target.asgi != (stack in ASGI_OURS):
+            if target.asgi != (stack in ASGI_OURS) or target.only not in ("", stack):
                 continue
             mine = results.get(stack, {}).get(target.workload, {}).get(target.metric)
             peer = None

@@ -14,6 +14,9 @@ OURS = ("ours", "ours-uvloop")
 ASYNC_PEERS = ("asgi", "uvicorn")
 # Issue 13: this package's ASGI application and Django's, on the same server.
 ASGI_PAIR = ("ours-uvicorn", "uvicorn")
+GRANIAN_PAIR = ("ours-granian", "granian")
+# The servers alone (a bare ASGI hello): the ceiling of the async hello on each.
+BARE = ("bare-uvicorn", "bare-granian")
 
 MIXED_PATHS = (
     "/hello/sync/",
@@ -68,12 +71,24 @@ WORKLOADS: tuple[Workload, ...] = (
         "async hello",
         ("/hello/async/",),
         64,
-        OURS + ASYNC_PEERS + ("gthread", "ours-uvicorn"),
+        OURS + ASYNC_PEERS + ("gthread", "ours-uvicorn") + GRANIAN_PAIR + BARE,
     ),
-    Workload("hello_sync", "sync hello", ("/hello/sync/",), 64, OURS + ("gthread",) + ASGI_PAIR),
+    Workload(
+        "hello_sync",
+        "sync hello",
+        ("/hello/sync/",),
+        64,
+        OURS + ("gthread",) + ASGI_PAIR + GRANIAN_PAIR,
+    ),
     Workload("hello_sync_100", "sync hello", ("/hello/sync/",), 100, OURS + ("gthread",)),
     Workload("sleep_async", "async sleep 50 ms", ("/sleep/async/",), 100, OURS + ASYNC_PEERS),
-    Workload("orm_sync", "sync ORM get", ("/orm/sync/",), 64, OURS + ("gthread",) + ASGI_PAIR),
+    Workload(
+        "orm_sync",
+        "sync ORM get",
+        ("/orm/sync/",),
+        64,
+        OURS + ("gthread",) + ASGI_PAIR + GRANIAN_PAIR,
+    ),
     Workload("orm_sync_100", "sync ORM get", ("/orm/sync/",), 100, OURS + ("gthread",)),
     Workload(
         "orm_async", "async ORM aget", ("/orm/async/",), 64, OURS + ASYNC_PEERS + ("gthread",)
@@ -110,16 +125,20 @@ WORKLOADS: tuple[Workload, ...] = (
 # A 1 s view at 200 connections queues for 12 s or more on a stack that runs 16 at once, hence
 # the 30 s wrk timeout and the 20 s floor on the run: wrk counts only requests that finished.
 PG_STACKS = ("ours", "asgi", "uvicorn", "gthread16", "ours-uvicorn")
+# granian only in the rows issue 13 names (auser + sleep, sync ORM): each slow row is a minute.
+PG_GRANIAN = PG_STACKS + GRANIAN_PAIR
 
 
-def _slow(name: str, title: str, path: str, **options: object) -> Workload:
+def _slow(
+    name: str, title: str, path: str, stacks: tuple[str, ...] = PG_STACKS, **options: object
+) -> Workload:
     """A row of 1 s views at 200 connections."""
     return Workload(
         name,
         title,
         (path,),
         200,
-        PG_STACKS,
+        stacks,
         timeout_s=30.0,
         min_duration_s=20.0,
         settle_s=40.0,
@@ -128,7 +147,7 @@ def _slow(name: str, title: str, path: str, **options: object) -> Workload:
 
 
 PG_WORKLOADS: tuple[Workload, ...] = (
-    _slow("pg_auser", "auser(), sleep 1 s", "/pg/auser-sleep/", logged_in=True),
+    _slow("pg_auser", "auser(), sleep 1 s", "/pg/auser-sleep/", PG_GRANIAN, logged_in=True),
     _slow("pg_orm_sleep", "aget, sleep 0.5 s, acount", "/pg/orm-sleep/"),
     _slow("pg_upstream", "aget, 1 s upstream call", "/pg/orm-upstream/"),
     _slow(
@@ -138,7 +157,7 @@ PG_WORKLOADS: tuple[Workload, ...] = (
         logged_in=True,
         server_extra="mixin,receiver",
     ),
-    Workload("pg_orm_sync", "sync ORM get", ("/orm/sync/",), 64, PG_STACKS),
+    Workload("pg_orm_sync", "sync ORM get", ("/orm/sync/",), 64, PG_GRANIAN),
     Workload("pg_orm_sync_100", "sync ORM get", ("/orm/sync/",), 100, PG_STACKS),
 )
 

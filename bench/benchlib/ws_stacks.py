@@ -26,7 +26,10 @@ class WsStack:
     requires: tuple[str, ...] = ()
 
     def server_stack(self, workers: int) -> Stack:
-        return Stack(self.name, self.label, _argv(self, workers), self.requires, self.ours)
+        # uvicorn binds its own port: on an inherited --fd it leaves TCP_NODELAY off
+        # (see stacks._uvicorn_app), which slowed Channels' echo in the first runs.
+        return Stack(self.name, self.label, _argv(self, workers), self.requires, self.ours,
+                     own_port=self.server == "uvicorn")
 
 
 def _argv(st: WsStack, workers: int) -> Callable[[int], list[str]]:
@@ -37,8 +40,10 @@ def _argv(st: WsStack, workers: int) -> Callable[[int], list[str]]:
                 "-m",
                 "uvicorn",
                 "bench_project.ws_asgi:application",
-                "--fd",
-                str(fd),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
                 "--workers",
                 str(workers),
                 "--log-level",

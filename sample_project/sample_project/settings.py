@@ -115,7 +115,10 @@ LOGGING = {
 if os.environ.get("SAMPLE_PROJECT_REDIS_URL"):
     CHANNEL_LAYERS = {"default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [os.environ["SAMPLE_PROJECT_REDIS_URL"]]},
+        # Above channels_redis's 5 s blocking read: redis-py 8's default of 5 s would fail
+        # every idle read (check async_handler.W007).
+        "CONFIG": {"hosts": [{"address": os.environ["SAMPLE_PROJECT_REDIS_URL"],
+                              "socket_timeout": 10}]},
     }}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

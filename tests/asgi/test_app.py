@@ -226,6 +226,28 @@ async def test_disconnect_cancels_the_view(asgi_app: ASGIApplication) -> None:
     assert asgi_app.core.pool is not None and asgi_app.core.pool.busy == 0
 
 
+async def test_a_request_that_never_waits_starts_no_disconnect_listener(
+        asgi_app: ASGIApplication) -> None:
+    """The listener starts on the loop's next turn; a hello view is done before it."""
+    loop = asyncio.get_running_loop()
+    made: list[str] = []
+
+    def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        made.append(coro.__qualname__)
+        return asyncio.Task(coro, loop=loop, **kwargs)
+
+    loop.set_task_factory(factory)
+    try:
+        for path in ("/async/", "/async-sleep/"):  # the second waits: it listens
+            call = Call(asgi_app, http_scope(path, query=b"s=0.01"))
+            call.put({"type": "http.request", "body": b"", "more_body": False})
+            await call.done()
+            assert call.status == 200
+    finally:
+        loop.set_task_factory(None)
+    assert made.count("Receiver._listen") == 1, made
+
+
 async def test_disconnect_during_the_body_leaves_quietly(asgi_app: ASGIApplication) -> None:
     call = Call(asgi_app, http_scope("/body/", method="POST"))
     call.put({"type": "http.request", "body": b"abc", "more_body": True})
@@ -235,5 +257,5 @@ async def test_disconnect_during_the_body_leaves_quietly(asgi_app: ASGIApplicati
 
 
 async def test_other_scopes_are_refused(asgi_app: ASGIApplication) -> None:
-    with pytest.raises(ValueError, match="websocket"):
-        await asgi_app({"type": "websocket"}, None, None)
+    with pytest.raises(ValueError, match="'webtransport'"):
+        await asgi_app({"type": "webtransport"}, None, None)  # type: ignore[arg-type]
