@@ -29,6 +29,8 @@ urlpatterns = [
     path("flood/", v.flood),
     path("open-plain/", v.open_plain),
     path("state/", v.state),
+    path("backlog/", v.backlog),
+    path("sits/<str:name>/", v.sits),
 ]
 
 try:  # Channels is the websocket extra's; the Django 4.2 run of the core tests goes without

@@ -218,3 +218,25 @@ async def state(request: Any, ws: WebSocket) -> None:
                         "small_close": STATE.get("small_close"),
                         "client_close": STATE.get("client_close"),
                         "tasks": len(asyncio.all_tasks())})
+
+
+@websocket_view
+async def backlog(request: Any, ws: WebSocket) -> None:
+    """Joins "backlog" and reads no event until the client says so; then sends each event's n."""
+    await ws.join("backlog")
+    await ws.send_text("joined")
+    await ws.receive()
+    async for event in ws.events():
+        await ws.send_text(str(event["n"]))
+
+
+@websocket_view
+async def sits(request: Any, ws: WebSocket, name: str) -> None:
+    """Joins `name` and never reads: only cancellation ends it."""
+    await ws.join(name)
+    await ws.send_text("joined")
+    try:
+        await asyncio.sleep(60)
+    except asyncio.CancelledError:
+        STATE["sits_cancelled"] = STATE.get("sits_cancelled", 0) + 1
+        raise
