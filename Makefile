@@ -87,7 +87,7 @@ $(STAMP42): setup.cfg pyproject.toml
 	@$(VENV42)/bin/python -m pip install --quiet --upgrade pip
 	@$(VENV42)/bin/python -m pip install --quiet -e '.[drf]' 'Django>=4.2,<5.0' \
 		'djangorestframework<3.18' pytest pytest-asyncio pytest-timeout pytest-xdist \
-		'psycopg[binary,pool]>=3.2'
+		'psycopg[binary,pool]>=3.2' 'channels>=4'
 	@touch $(STAMP42)
 
 lint: $(STAMP_LINT)

@@ -9,6 +9,7 @@ W005 WSGI_APPLICATION wraps the application (the gunicorn worker refuses it)
 E005 THREAD_PER_REQUEST not True/False
 W006 a sync-only middleware wraps the chain (a parked thread per request)
 E006 CLIENT_MAX_CONNECTIONS not a non-negative integer or None
+E007 CHANNEL_LAYER_CONCURRENCY not a positive integer
 W007 a channels_redis host times out before its blocking read (websocket/layercheck.py)
 """
 
@@ -81,6 +82,11 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
         errors.append(checks.Error(
             "ASYNC_HANDLER['CLIENT_MAX_CONNECTIONS'] must be a non-negative integer or None.",
             id="async_handler.E006"))
+    concurrency = conf.get("CHANNEL_LAYER_CONCURRENCY")
+    if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
+        errors.append(checks.Error(
+            "ASYNC_HANDLER['CHANNEL_LAYER_CONCURRENCY'] must be a positive integer.",
+            id="async_handler.E007"))
     if not isinstance(conf.get("THREAD_PER_REQUEST"), bool):
         errors.append(checks.Error("ASYNC_HANDLER['THREAD_PER_REQUEST'] must be True or False.",
                                    id="async_handler.E005"))

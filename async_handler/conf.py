@@ -48,6 +48,10 @@ DEFAULTS: dict[str, Any] = {
     # Seconds a send may wait for a client that does not read (the send buffer is full);
     # past it the connection is dropped and the view cancelled. None: wait for ever.
     "WEBSOCKET_SEND_TIMEOUT": 30.0,
+    # Channel layer calls (group_add, group_discard, group_send) a worker process makes at
+    # once for WebSocket groups; more wait their turn. redis-py 8's pool fails past 100
+    # connections instead of waiting, so a burst of 500 joins failed without this bound.
+    "CHANNEL_LAYER_CONCURRENCY": 32,
 }
 
 

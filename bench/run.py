@@ -98,6 +98,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "(default: all)",
     )
     p.add_argument(
+        "--ws-phases",
+        default="echo,memory,fanout",
+        help="WebSocket section: comma-separated phases to run (default echo,memory,fanout)",
+    )
+    p.add_argument(
         "--rounds",
         type=int,
         default=30,

@@ -7,6 +7,7 @@ import copy
 import warnings
 from collections.abc import Iterator
 
+import pytest
 from django.conf import settings
 from django.core import checks
 from django.test import override_settings
@@ -45,6 +46,12 @@ def test_thread_per_request_must_be_a_bool() -> None:
 @override_settings(ASYNC_HANDLER={"CLIENT_MAX_CONNECTIONS": -1})
 def test_client_max_connections_must_be_a_count() -> None:
     assert _ids() == ["async_handler.E006"]
+
+
+@pytest.mark.parametrize("value", [0, "8", True, None])
+def test_channel_layer_concurrency_must_be_a_positive_count(value: object) -> None:
+    with override_settings(ASYNC_HANDLER={"CHANNEL_LAYER_CONCURRENCY": value}):
+        assert _ids() == ["async_handler.E007"]
 
 
 def test_sync_middleware_wrapping_the_chain_is_named() -> None:

@@ -58,10 +58,12 @@ def _redis_env(gunicorn_env: dict[str, str], url: str) -> dict[str, str]:
 
 async def test_broadcast_across_two_gunicorn_masters_sharing_redis(
         redis: Any, gunicorn_env: dict[str, str]) -> None:
+    import redis.asyncio as aioredis
     from channels_redis.core import RedisChannelLayer
 
     env = _redis_env(gunicorn_env, redis.url)
     layer = RedisChannelLayer(hosts=[redis.url])
+    keys = aioredis.Redis.from_url(redis.url)
     with Gunicorn("--workers", "2", env=env) as g1, Gunicorn("--workers", "2", env=env) as g2:
         g1.wait_ready()
         g2.wait_ready()
@@ -74,6 +76,8 @@ async def test_broadcast_across_two_gunicorn_masters_sharing_redis(
                     pids.add(joined["pid"])
                 # Sockets on both masters, standing in for two hosts.
                 assert pids & set(g1.worker_pids()) and pids & set(g2.worker_pids())
+                # One layer channel per worker process in the group, not one per socket.
+                assert await keys.zcard("asgi:group:room-hosts") == len(pids)
                 await layer.group_send("room-hosts", {"type": "websocket.send",
                                                       "text": "from the test process"})
                 got = await asyncio.gather(*(ws.receive_str() for ws in sockets))
@@ -85,6 +89,7 @@ async def test_broadcast_across_two_gunicorn_masters_sharing_redis(
                 for ws in sockets:
                     await ws.close()
                 await layer.close_pools()
+                await keys.aclose()
         for g in (g1, g2):
             assert "Traceback" not in g.output()
 

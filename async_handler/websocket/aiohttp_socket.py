@@ -29,12 +29,16 @@ class AiohttpUpgrade:
 
     __slots__ = ("_request", "response", "upgraded", "on_going_away", "finishing")
 
+    #: protocol.ProtocolHandler leaves the request running once `finishing` is set (a
+    #: close handshake the client or the view began is done), so the view needs no task
+    #: of its own (view._serve). WebSocket._ended sets it.
+    spares_view = True
+
     def __init__(self, request: web.BaseRequest) -> None:
         self._request = request
         self.response: web.WebSocketResponse | None = None
         self.upgraded = False
         self.on_going_away: Callable[[], None] | None = None
-        #: protocol.ProtocolHandler.connection_lost leaves the request running once set.
         self.finishing = False
 
     async def accept(self, options: AcceptOptions) -> AiohttpSocket:

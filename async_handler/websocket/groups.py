@@ -1,38 +1,47 @@
 """Groups on Channels' channel layer (settings.CHANNEL_LAYERS) for a WebSocket view.
 
-A socket that joins a group gets a channel of its own on the layer, as a
-Channels consumer does, read by one task for the life of the socket (with
-channels_redis, the layer multiplexes a process's channels over one
-connection). One channel per group per worker, fanned out in the process,
-measured faster for big groups (`make bench`'s WebSocket section, 2026-12-02,
-bench/results/WEBSOCKET.md): a group_send to 1,000 sockets on two workers
-took 22 ms at p50 against 62 ms here, 15 against 77 ms of worker CPU, 4 KB
-against 380 KB of Redis traffic (the same 25 commands: channels_redis
-already sends one message per worker); with groups of four both took
-about 0.4 s. The channel per socket is kept for now: it is what gives each
-socket a `ws.channel_name` for direct `channel_layer.send()`s, and the
-layer's per-channel capacity. What arrives on it:
+A worker process subscribes one channel per group that has sockets in it,
+however many of its sockets joined (feeds.py), and hands each message read
+there to those sockets itself. Measured against a channel per socket read by
+a task per socket (the model before, as Channels consumers have it;
+bench_project/ws_groups.py) by `make bench --only websocket --ws-phases
+fanout --repeat 3` on 2026-12-02 (bench/results/WEBSOCKET_FANOUT.md): a
+group_send to 1,000 sockets of one group on two workers took 19 ms at p50
+against 62 ms (102 ms for Channels consumers on uvicorn), 20 against 69 ms
+of worker CPU, 4 KB against 380 KB of Redis traffic; joining the sockets
+took 16 Redis commands against 2,426. With 250 groups of four: 310 against
+328 ms (419 ms), the sender's 250 group_sends dominating. What arrives:
 
 - `{"type": "websocket.send", "text": ...}` or `"bytes"`: sent to the client
-  as is, without waking the view;
+  as is, without waking the view. Each socket has its own queue of sends, so
+  a slow client waits alone (up to the send timeout, then it is dropped);
 - anything else: handed to the view through `ws.events()`, an async iterator
   that ends when the socket closes. At most EVENT_BACKLOG events wait for a
   view that does not read them; past that the oldest is dropped, logged.
+
+`ws.channel_name` gives the socket a channel of its own on first use, for
+direct `channel_layer.send()`s; its messages are handled as a group's are.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from typing import TYPE_CHECKING, Any, AsyncIterator
 
 from django.core.exceptions import ImproperlyConfigured
+
+from . import feeds
 
 if TYPE_CHECKING:
     from .socket import WebSocket
 
 logger = logging.getLogger("async_handler.websocket")
 EVENT_BACKLOG = 100
+# Group sends waiting for one slow client; past it the newest are dropped, as channels_redis
+# drops a consumer's messages past its channel capacity (100 by default).
+SEND_BACKLOG = 100
 _END: Any = None
 
 
@@ -55,78 +64,95 @@ def channel_layer() -> Any:
 
 
 class Membership:
-    """One socket's channel, its groups, and the task that reads the channel."""
+    """One socket's groups (through its process's feeds), its sends and events queues."""
 
     def __init__(self, ws: WebSocket) -> None:
         self.ws = ws
-        self.layer: Any = None
-        self.channel_name: str | None = None
+        self.hub: feeds.Hub | None = None
         self.groups: set[str] = set()
-        self._reader: asyncio.Task[None] | None = None
+        self._own: str | None = None
+        self._own_reader: asyncio.Task[None] | None = None
+        self._sends: deque[str | bytes] = deque()
+        self._sender: asyncio.Task[None] | None = None
         self._events: asyncio.Queue[Any] = asyncio.Queue()
+        self._leaving: list[asyncio.Task[None]] = []
 
-    async def _channel(self) -> str:
-        if self.channel_name is None:
-            self.layer = channel_layer()
-            self.channel_name = await self.layer.new_channel()
-            self._reader = asyncio.ensure_future(self._read(self.channel_name))
-        return self.channel_name
+    def _hub(self) -> feeds.Hub:
+        if self.hub is None:
+            self.hub = feeds.hub(channel_layer())
+        return self.hub
+
+    @property
+    def channel_name(self) -> str | None:
+        """This socket's own channel, made and read from the first time it is asked for."""
+        if self._own is None and self.hub is not None and not self.ws.closed:
+            self._own = self.hub.private_channel()
+            if self._own is not None:
+                self._own_reader = asyncio.ensure_future(
+                    feeds.read(self.hub.layer, self._own, self.deliver))
+        return self._own
 
     async def join(self, group: str) -> None:
-        channel = await self._channel()
-        await self.layer.group_add(group, channel)
+        hub = self._hub()
+        feed = hub.feed(group)
+        feed.members.add(self)
         self.groups.add(group)
+        try:
+            await asyncio.shield(feed.ready)
+        except asyncio.CancelledError:
+            raise  # still a member: stop() releases it
+        except BaseException:
+            self._release(group)
+            raise
 
     async def leave(self, group: str) -> None:
-        if group in self.groups:
-            self.groups.discard(group)
-            await self.layer.group_discard(group, self.channel_name)
+        closing = self._release(group)
+        if closing is not None:
+            await asyncio.shield(closing)
+
+    def _release(self, group: str) -> asyncio.Task[None] | None:
+        self.groups.discard(group)
+        closing = self.hub.release(group, self) if self.hub is not None else None
+        if closing is not None:
+            self._leaving.append(closing)
+        return closing
 
     async def group_send(self, group: str, message: dict[str, Any]) -> None:
-        await channel_layer().group_send(group, message)
+        await self._hub().call("group_send", group, message)
 
-    async def _read(self, channel: str) -> None:
+    def deliver(self, message: dict[str, Any]) -> None:
+        """Take one message from the layer without waiting: queue a send or an event."""
+        if message.get("type") != "websocket.send":
+            self._event(message)
+            return
+        data = message.get("bytes")
+        if data is None:
+            data = message.get("text")
+        if data is None or self.ws.closed:
+            return
+        if len(self._sends) >= SEND_BACKLOG:
+            logger.warning("WebSocket client at %s does not keep up: dropped a group send",
+                           self.ws.request.path)
+            return
+        self._sends.append(data)
+        if self._sender is None:
+            self._sender = asyncio.ensure_future(self._send())
+
+    async def _send(self) -> None:
         ws = self.ws
-        failures = 0
         try:
-            while not ws.closed:
-                try:
-                    message = await self.layer.receive(channel)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:
-                    if isinstance(exc, TimeoutError) or type(exc).__name__ == "TimeoutError":
-                        # No message within the layer's blocking wait. redis-py 8 with
-                        # channels_redis 4.3 raises its TimeoutError where the 5 s BZPOPMIN
-                        # would return nothing, on every idle cycle: just wait again.
-                        logger.debug("Reading channel %s timed out (%r); again", channel, exc)
-                        continue
-                    # A transient failure of the layer (Redis timing out on a loaded
-                    # machine, a reconnect) must not leave the socket deaf to its groups
-                    # for the rest of its life: read again, waiting longer each time.
-                    # Messages sent meanwhile wait in the channel.
-                    failures += 1
-                    logger.warning("Reading channel %s for %s failed (%r); retrying", channel,
-                                   ws.request.path, exc)
-                    await asyncio.sleep(min(0.05 * 2 ** failures, 2.0))
-                    continue
-                failures = 0
-                kind = message.get("type")
-                if kind == "websocket.send":
-                    if message.get("bytes") is not None:
-                        await ws.send_bytes(message["bytes"])
-                    elif message.get("text") is not None:
-                        await ws.send_text(message["text"])
+            while self._sends and not ws.closed:
+                data = self._sends.popleft()
+                if isinstance(data, bytes):
+                    await ws.send_bytes(data)
                 else:
-                    self._event(message)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # the socket closed under a send
+                    await ws.send_text(data)
+        except Exception as exc:  # the socket closed under the send
+            self._sends.clear()
             if not ws.closed:
-                logger.warning("Sending to %s from channel %s stopped: %r", ws.request.path,
-                               channel, exc)
+                logger.warning("Sending a group message to %s failed: %r", ws.request.path, exc)
         finally:
-            self._event(_END)
+            self._sender = None
 
     def _event(self, message: Any) -> None:
         if self._events.qsize() >= EVENT_BACKLOG:
@@ -136,13 +162,14 @@ class Membership:
         self._events.put_nowait(message)
 
     def socket_closed(self) -> None:
-        """Ends ws.events() for the view."""
+        """Leave the groups at once and end ws.events() for the view."""
+        for group in list(self.groups):
+            self._release(group)
         self._event(_END)
 
     async def events(self) -> AsyncIterator[dict[str, Any]]:
         if self.ws.closed:
             return
-        await self._channel()
         while True:
             message = await self._events.get()
             if message is _END:
@@ -151,12 +178,12 @@ class Membership:
             yield message
 
     async def stop(self) -> None:
-        """Stop reading and leave every group (the layer would expire them only after a day)."""
-        if self._reader is not None:
-            self._reader.cancel()
-            await asyncio.gather(self._reader, return_exceptions=True)
+        """Stop reading and sending, and leave every group (the layer keeps members a day)."""
+        tasks = [t for t in (self._own_reader, self._sender) if t is not None]
+        for task in tasks:
+            task.cancel()
         for group in list(self.groups):
-            try:
-                await self.leave(group)
-            except Exception as exc:
-                logger.warning("Could not leave group %s: %r", group, exc)
+            self._release(group)
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._leaving:
+            await asyncio.shield(asyncio.gather(*self._leaving, return_exceptions=True))

@@ -95,8 +95,8 @@ class WebSocket:
             self._state, self.close_code, self.close_reason = CLOSED, code, reason
             #: "client" or "view" after a close handshake one of them began.
             self.closed_by = by
-            if by in ("client", "view"):
-                self._upgrade.finishing = True
+            if by in ("client", "view") and getattr(self._upgrade, "spares_view", False):
+                self._upgrade.finishing = True  # type: ignore[attr-defined]
             if self._membership is not None:
                 self._membership.socket_closed()
 

@@ -65,8 +65,5 @@ class Upgrade(Protocol):
     upgraded: bool
     #: Called when the server stops: the socket should close with 1001.
     on_going_away: Callable[[], None] | None
-    #: Set once a close handshake the client or the view began is done: the front end
-    #: must not cancel the request when the connection then drops (view._serve).
-    finishing: bool
 
     async def accept(self, options: AcceptOptions) -> SocketTransport: ...

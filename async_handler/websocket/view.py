@@ -13,6 +13,7 @@ request_finished fires once, for the socket.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from typing import Any, Awaitable, Callable
@@ -40,15 +41,15 @@ async def _serve(view: View, options: ViewOptions, request: Any, args: Any,
                  kwargs: Any) -> Any:
     """Check the handshake, run `view(request, ws, ...)`, and close the socket after it.
 
-    The view runs in the request's task, cancelled with the request: a
-    client that vanishes, or a server that stops, cancels it. Once a close
-    handshake that the client or the view began is done the connection
-    drops, and the front end then does not cancel the request
-    (transport.Upgrade.finishing): the view gets to finish what it does
-    after the socket (a consumer's disconnect handler, a last write), and
-    the request its middleware and request_finished. No task of the view's
-    own, nor a coroutine more than needed: an idle socket holds each for
-    its whole life.
+    The view is cancelled with the request: a client that vanishes, or a
+    server that stops, cancels it. Except once a close handshake that the
+    client or the view began is done: the view then gets to finish what it
+    does after the socket (a consumer's disconnect handler, a last write),
+    and the request its middleware and request_finished. A front end that
+    itself leaves the request running then (`spares_view`, the aiohttp
+    one) has the view run in the request's task; for others (ASGI) it runs
+    in a task of its own, spared by _spared(). (No coroutine more than
+    needed either: an idle socket holds each for its whole life.)
     """
     refused = refusal(request, options.check_origin)
     if refused is not None:
@@ -57,7 +58,10 @@ async def _serve(view: View, options: ViewOptions, request: Any, args: Any,
     cancelled = True
     try:
         try:
-            result = await view(request, ws, *args, **kwargs)
+            if getattr(ws._upgrade, "spares_view", False):
+                result = await view(request, ws, *args, **kwargs)
+            else:
+                result = await _spared(view(request, ws, *args, **kwargs), ws)
         except WebSocketDisconnect:
             result = None
         except Exception:
@@ -78,6 +82,39 @@ async def _serve(view: View, options: ViewOptions, request: Any, args: Any,
     response = HttpResponse("WebSocket refused\n", status=403, content_type="text/plain")
     response._has_been_logged = True  # type: ignore[attr-defined]
     return response
+
+
+async def _spared(coro: Awaitable[Any], ws: WebSocket) -> Any:
+    """Await the view in a task of its own, cancelled with the request, except once
+    a close handshake the client or the view began is done (see _serve)."""
+    task = asyncio.ensure_future(coro)
+    loop = asyncio.get_running_loop()
+    spared = False
+    while True:
+        # asyncio.shield(task), with a bare future: shield's outer future and two
+        # closures would stay allocated for the whole life of an idle socket.
+        waiter = loop.create_future()
+        wake = functools.partial(_wake, waiter)
+        task.add_done_callback(wake)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            task.remove_done_callback(wake)
+            if task.done() or spared or ws.closed_by not in ("client", "view"):
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+                raise
+            spared = True
+            current = asyncio.current_task()
+            if current is not None and hasattr(current, "uncancel"):
+                current.uncancel()
+            continue
+        return task.result()
+
+
+def _wake(waiter: asyncio.Future[None], task: asyncio.Future[Any]) -> None:
+    if not waiter.done():  # cancelled with the request, and not yet told
+        waiter.set_result(None)
 
 
 def websocket_view(view: View | None = None, /, *, heartbeat: Any = DEFAULT,

@@ -1,102 +1,128 @@
-"""Bench-only: the subscription model groups.py did not choose, to measure against it.
+"""Bench-only: the subscription model groups.py had before, to measure against it.
 
-groups.Membership gives each socket its own channel on the layer (as a Channels consumer
-has). Here a worker process has one channel per group instead, shared by its local sockets
-in that group: the layer holds one member per (group, process), and a message read from
-that channel is sent to each local socket in a loop. Only `websocket.send` messages are
-fanned out (what the bench sends); others go to each socket's ws.events() queue.
+async_handler/websocket/groups.py subscribes one layer channel per group per worker process and
+fans out in the process (feeds.py). Here each socket that joins a group gets a channel of its
+own on the layer, as a Channels consumer does, read by one task per socket: the model groups.py
+shipped until 2026-12-02, kept so that `make bench --only websocket` measures both in one run.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, AsyncIterator
+from typing import TYPE_CHECKING, Any, AsyncIterator
 
-from async_handler.websocket.groups import _END, Membership, channel_layer
+from async_handler.websocket.groups import _END, EVENT_BACKLOG, channel_layer
+
+if TYPE_CHECKING:
+    from async_handler.websocket.socket import WebSocket
 
 logger = logging.getLogger("bench_project.ws_groups")
 
 
-class GroupFeed:
-    """One group's channel in this process, the task reading it, and the local members."""
+class SocketMembership:
+    """One socket's channel, its groups, and the task that reads the channel."""
 
-    def __init__(self, group: str) -> None:
-        self.group = group
-        self.members: set[ProcessMembership] = set()
-        self.layer: Any = channel_layer()
-        self.channel = ""
-        self.reader: asyncio.Task[None] | None = None
-        self.joined = asyncio.ensure_future(self._join())
+    def __init__(self, ws: WebSocket) -> None:
+        self.ws = ws
+        self.layer: Any = None
+        self.channel_name: str | None = None
+        self.groups: set[str] = set()
+        self._reader: asyncio.Task[None] | None = None
+        self._events: asyncio.Queue[Any] = asyncio.Queue()
 
-    async def _join(self) -> None:
-        self.channel = await self.layer.new_channel()
-        await self.layer.group_add(self.group, self.channel)
-        self.reader = asyncio.ensure_future(self._read())
-
-    async def _read(self) -> None:
-        while True:
-            try:
-                message = await self.layer.receive(self.channel)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # redis-py 8's idle TimeoutError, or a transient failure
-                logger.debug("reading %s: %r", self.channel, exc)
-                await asyncio.sleep(0 if isinstance(exc, TimeoutError) else 0.1)
-                continue
-            text = message.get("text") if message.get("type") == "websocket.send" else None
-            for member in list(self.members):
-                ws = member.ws
-                if ws.closed:
-                    continue
-                if text is None:
-                    member._event(message)
-                    continue
-                try:
-                    await ws.send_text(text)
-                except Exception as exc:  # that socket closed under the send
-                    logger.debug("fan-out to a closed socket: %r", exc)
-
-    async def stop(self) -> None:
-        if self.reader is not None:
-            self.reader.cancel()
-            await asyncio.gather(self.reader, return_exceptions=True)
-        await self.layer.group_discard(self.group, self.channel)
-
-
-_feeds: dict[str, GroupFeed] = {}
-
-
-class ProcessMembership(Membership):
-    """A socket's groups, each read through its process-wide GroupFeed."""
+    async def _channel(self) -> str:
+        if self.channel_name is None:
+            self.layer = channel_layer()
+            self.channel_name = await self.layer.new_channel()
+            self._reader = asyncio.ensure_future(self._read(self.channel_name))
+        return self.channel_name
 
     async def join(self, group: str) -> None:
-        feed = _feeds.get(group)
-        if feed is None:
-            feed = _feeds[group] = GroupFeed(group)
-        feed.members.add(self)
+        channel = await self._channel()
+        await self.layer.group_add(group, channel)
         self.groups.add(group)
-        await asyncio.shield(feed.joined)
 
     async def leave(self, group: str) -> None:
-        if group not in self.groups:
-            return
-        self.groups.discard(group)
-        feed = _feeds.get(group)
-        if feed is None:
-            return
-        feed.members.discard(self)
-        if not feed.members:
-            del _feeds[group]
-            await feed.stop()
+        if group in self.groups:
+            self.groups.discard(group)
+            await self.layer.group_discard(group, self.channel_name)
+
+    async def group_send(self, group: str, message: dict[str, Any]) -> None:
+        await channel_layer().group_send(group, message)
+
+    async def _read(self, channel: str) -> None:
+        ws = self.ws
+        failures = 0
+        try:
+            while not ws.closed:
+                try:
+                    message = await self.layer.receive(channel)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    if isinstance(exc, TimeoutError) or type(exc).__name__ == "TimeoutError":
+                        # No message within the layer's blocking wait. redis-py 8 with
+                        # channels_redis 4.3 raises its TimeoutError where the 5 s BZPOPMIN
+                        # would return nothing, on every idle cycle: just wait again.
+                        logger.debug("Reading channel %s timed out (%r); again", channel, exc)
+                        continue
+                    # A transient failure of the layer (Redis timing out on a loaded
+                    # machine, a reconnect) must not leave the socket deaf to its groups
+                    # for the rest of its life: read again, waiting longer each time.
+                    # Messages sent meanwhile wait in the channel.
+                    failures += 1
+                    logger.warning("Reading channel %s for %s failed (%r); retrying", channel,
+                                   ws.request.path, exc)
+                    await asyncio.sleep(min(0.05 * 2 ** failures, 2.0))
+                    continue
+                failures = 0
+                kind = message.get("type")
+                if kind == "websocket.send":
+                    if message.get("bytes") is not None:
+                        await ws.send_bytes(message["bytes"])
+                    elif message.get("text") is not None:
+                        await ws.send_text(message["text"])
+                else:
+                    self._event(message)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the socket closed under a send
+            if not ws.closed:
+                logger.warning("Sending to %s from channel %s stopped: %r", ws.request.path,
+                               channel, exc)
+        finally:
+            self._event(_END)
+
+    def _event(self, message: Any) -> None:
+        if self._events.qsize() >= EVENT_BACKLOG:
+            dropped = self._events.get_nowait()
+            logger.warning("WebSocket view at %s does not read ws.events(): dropped %r",
+                           self.ws.request.path, dropped.get("type") if dropped else None)
+        self._events.put_nowait(message)
+
+    def socket_closed(self) -> None:
+        """Ends ws.events() for the view."""
+        self._event(_END)
 
     async def events(self) -> AsyncIterator[dict[str, Any]]:
-        while not self.ws.closed:
+        if self.ws.closed:
+            return
+        await self._channel()
+        while True:
             message = await self._events.get()
             if message is _END:
+                self._events.put_nowait(_END)  # for any other reader
                 return
             yield message
 
     async def stop(self) -> None:
+        """Stop reading and leave every group (the layer would expire them only after a day)."""
+        if self._reader is not None:
+            self._reader.cancel()
+            await asyncio.gather(self._reader, return_exceptions=True)
         for group in list(self.groups):
-            await self.leave(group)
+            try:
+                await self.leave(group)
+            except Exception as exc:
+                logger.warning("Could not leave group %s: %r", group, exc)

@@ -13,7 +13,7 @@ urlpatterns = [
     *base,
     path("ws/echo/", ws_views.echo),
     path("ws/fanout/", ws_views.fanout),
-    path("ws/fanout-process/", ws_views.fanout_process),
+    path("ws/fanout-socket/", ws_views.fanout_socket),
     # The same Channels consumers as on uvicorn, through consumer_view.
     path("ws/consumer/echo/", consumer_view(ws_views.EchoConsumer.as_asgi())),
     path("ws/consumer/fanout/", consumer_view(ws_views.FanoutConsumer.as_asgi())),

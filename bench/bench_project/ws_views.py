@@ -16,7 +16,7 @@ from django.http import HttpRequest
 
 from async_handler.websocket import WebSocket, websocket_view
 
-from .ws_groups import ProcessMembership
+from .ws_groups import SocketMembership
 
 
 @websocket_view
@@ -39,9 +39,9 @@ fanout = websocket_view(_fanout)
 
 
 @websocket_view
-async def fanout_process(request: HttpRequest, ws: WebSocket) -> None:
-    """The other subscription model (issue 12, point 4): one channel per group per process."""
-    ws._membership = ProcessMembership(ws)
+async def fanout_socket(request: HttpRequest, ws: WebSocket) -> None:
+    """The other subscription model (issue 12, point 4): a layer channel per socket."""
+    ws._membership = SocketMembership(ws)  # type: ignore[assignment]
     await _fanout(request, ws)
 
 

@@ -10,18 +10,18 @@ Results = dict[str, dict[str, dict[str, Any]]]
 
 
 def model_lines(results: Results) -> list[str]:
-    """Issue 12 point 4: the per-socket channel (groups.py) against one per group per worker."""
+    """Issue 12 point 4: one channel per group per worker (feeds.py) against one per socket."""
     out = [
-        "`async_handler/websocket/groups.py` gives each socket a channel of its own (`ours`); "
-        "`ours-per-process` (bench-only, `bench_project/ws_groups.py`) gives each worker one "
-        "channel per group and sends what it reads to its local members in a loop. Same view, "
-        "same layer, same run:",
+        "`async_handler/websocket/` gives each worker one layer channel per group and hands what "
+        "it reads to its local members (`ours`, feeds.py); `ours-per-socket` (bench-only, "
+        "`bench_project/ws_groups.py`) gives each socket a channel of its own, read by a task "
+        "per socket, as before. Same view, same layer, same run:",
         "",
     ]
     speedups = []
     for scen, _ in SCENARIOS:
         key = "fanout " + scen
-        a, b = results.get("ours", {}).get(key), results.get("ours-per-process", {}).get(key)
+        a, b = results.get("ours-per-socket", {}).get(key), results.get("ours", {}).get(key)
         if not a or not b or a.get("p50_ms") is None or b.get("p50_ms") is None:
             continue
         speedups.append((scen, a["p50_ms"] / b["p50_ms"]))

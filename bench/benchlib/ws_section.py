@@ -33,12 +33,13 @@ NOTES = [
     "- With redis-py 8 and channels_redis 4.3, a layer read that waits 5 s with nothing to read "
     "raises TimeoutError. A Channels consumer (on uvicorn, and in consumer_view, which runs it "
     "unchanged) dies of it and its socket closes: the echo runs' `errors` are such sockets, and "
-    "the servers' logs in results/raw/websocket/ show the tracebacks. groups.py reads again.",
+    "the servers' logs in results/raw/websocket/ show the tracebacks. feeds.py reads again.",
     "- Memory: the worker's VmRSS before and after 5,000 echo sockets are open and idle, "
     "after 100 sockets opened and closed as a warm-up; per socket = difference / sockets.",
-    "- `ours-per-process` is bench-only (`bench_project/ws_groups.py`): the same view with one "
-    "channel per group per worker and a loop over the local sockets, to measure against the "
-    "channel per socket that `async_handler/websocket/groups.py` implements.",
+    "- `ours-per-socket` is bench-only (`bench_project/ws_groups.py`): the same view with a "
+    "layer channel per socket, read by a task per socket (the model before feeds.py), to "
+    "measure against the channel per group per worker that `async_handler/websocket/` "
+    "implements.",
 ]
 
 
@@ -68,13 +69,14 @@ def run(args: Any, data: Path, raw_dir: Path) -> None:
         f"==> WebSocket section: {len(available)} stacks; load average {load_before:.2f}",
         flush=True,
     )
-    results, setting = websocket.run(available, env, raw, cfg)
+    phases = tuple(p.strip() for p in args.ws_phases.split(",") if p.strip())
+    results, setting = websocket.run(available, env, raw, cfg, phases)
     meta = machine.describe()
     meta["load_before"], meta["load_after"] = round(load_before, 2), round(machine.load(), 2)
     meta["versions"] = {**meta["versions"], **_versions()}  # type: ignore[dict-item]
     names = [s.name for s in available]
-    # The targets are the shipped stacks'; ours-per-process is a bench-only design probe.
-    ours = [s.name for s in available if s.ours and s.name != "ours-per-process"]
+    # The targets are the shipped stacks'; ours-per-socket is a bench-only design probe.
+    ours = [s.name for s in available if s.ours and s.name != "ours-per-socket"]
     trows = ws_report.print_tables(results, names, ours)
     settings = {
         "duration_s": cfg.duration_s,

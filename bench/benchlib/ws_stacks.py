@@ -106,13 +106,13 @@ WS_STACKS: tuple[WsStack, ...] = (
         "bench.message",
         requires=OURS_NEEDS,
     ),
-    # Issue 12 point 4's other model: one channel per group per process (ws_groups.py).
+    # Issue 12 point 4's other model: a layer channel per socket (ws_groups.py).
     WsStack(
-        "ours-per-process",
-        "@websocket_view, one channel per group per worker (bench-only)",
+        "ours-per-socket",
+        "@websocket_view, a layer channel per socket (bench-only, the model before feeds.py)",
         "gunicorn",
         None,
-        "/ws/fanout-process/",
+        "/ws/fanout-socket/",
         "websocket.send",
         requires=OURS_NEEDS,
     ),
