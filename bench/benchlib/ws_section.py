@@ -16,8 +16,11 @@ NOTES = [
     "on a throwaway redis-server (unix socket) that the bench starts and stops. Its pool is "
     "allowed 2,000 connections and its channel capacity is 1,000: with the defaults (redis-py "
     "8's pool of 100, which raises MaxConnectionsError rather than waiting; capacity 100 on "
-    "the one Redis key a process's channels share) 500 sockets of a worker joining or leaving "
-    "at once fail, and a burst to 250 groups drops messages, on every stack alike.",
+    "the one Redis key a process's channels share) 500 Channels consumers of a worker joining "
+    "or leaving at once fail (our views' joins share one group_add per group and wait on "
+    "CHANNEL_LAYER_CONCURRENCY instead), and a burst to 250 groups drops messages on every "
+    "stack. Each host has `socket_timeout` 10: redis-py 8's default of 5 s kills consumers "
+    "idle for 5 s (check async_handler.W007).",
     "- The load comes from two `benchlib/ws_client.py` processes (aiohttp's client on uvloop, "
     "offering permessage-deflate as browsers do); `clients CPU` is their CPU time over the "
     "run, `worker CPU` the server's (1.0 = one CPU busy). uvicorn runs with its defaults: "
