@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -17,16 +16,6 @@ from async_handler import client, get_asgi_application
 from async_handler.asgi import ASGIApplication
 from tests import hooks, views
 from tests.asgi.driver import Call, http_scope, request
-
-
-@pytest.fixture
-async def asgi_app() -> AsyncIterator[ASGIApplication]:
-    app = ASGIApplication()
-    await app.startup()
-    try:
-        yield app
-    finally:
-        await app.shutdown()
 
 
 async def test_hello_sync_and_async(asgi_app: ASGIApplication) -> None:

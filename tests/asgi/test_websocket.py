@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -16,16 +15,6 @@ from async_handler.asgi import ASGIApplication
 from tests import ws_consumers, ws_views
 from tests.asgi.driver import Socket, ws_scope
 from tests.ws_support import login_cookie, until
-
-
-@pytest.fixture
-async def asgi_app() -> AsyncIterator[ASGIApplication]:
-    app = ASGIApplication()
-    await app.startup()
-    try:
-        yield app
-    finally:
-        await app.shutdown()
 
 
 async def _cookie(username: str) -> list[tuple[bytes, bytes]]:
