@@ -233,9 +233,9 @@ class CoreHandler(WSGIHandler):
                     response._resource_closers.append(request.close)
                 else:
                     response = await self.get_response_async(request)
-                close = too_large is not None
+                close: bool | None = too_large is not None
                 if lazy is not None:
-                    close = await settle(lazy, response, sink, exchange.remote)  # type: ignore[assignment]
+                    close = await settle(lazy, response, sink, exchange.remote)
                     if close is None:
                         return
                 if close:
