@@ -37,7 +37,8 @@ async def read(layer: Any, channel: str, deliver: Callable[[dict[str, Any]], Non
             if isinstance(exc, TimeoutError) or type(exc).__name__ == "TimeoutError":
                 # No message within the layer's blocking wait. redis-py 8 with channels_redis
                 # 4.3 raises its TimeoutError where the 5 s BZPOPMIN would return nothing, on
-                # every idle cycle: just wait again.
+                # every idle cycle, unless the host's socket_timeout is longer (check W007):
+                # just wait again.
                 logger.debug("Reading channel %s timed out (%r); again", channel, exc)
                 continue
             # A transient failure (Redis timing out on a loaded machine, a reconnect) must
