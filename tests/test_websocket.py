@@ -162,3 +162,15 @@ async def test_an_accepted_socket_lets_go_of_the_connections_http_parsing(
                                            "parser": False, "scanner": False}
         await ws.send_str("still open")
 
+
+
+async def test_an_accepted_socket_keeps_only_the_matched_entry_of_resolver_match_tried(
+        live_server: LiveServer, client: aiohttp.ClientSession) -> None:
+    # Django lists every pattern tried before the match, for the DEBUG 404 page; an
+    # upgraded socket cannot answer with one, and would hold the list for its life.
+    async with client.ws_connect(f"{live_server.url}/ws/tried/") as ws:
+        seen = await ws.receive_json()
+    assert seen["before"] > 20, seen  # the patterns listed before /ws/tried/ in tests/urls.py
+    assert seen["after"] == 1, seen
+    assert (seen["route"], seen["last"]) == ("ws/tried/", ["ws/", "tried/"]), seen
+    assert seen["urlconf"] == "tests.urls", seen

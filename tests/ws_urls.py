@@ -32,6 +32,7 @@ urlpatterns = [
     path("backlog/", v.backlog),
     path("sits/<str:name>/", v.sits),
     path("released/", v.released),
+    path("tried/", v.tried),
 ]
 
 try:  # Channels is the websocket extra's; the Django 4.2 run of the core tests goes without

@@ -260,3 +260,18 @@ async def released(request: Any, ws: WebSocket) -> None:
                         "scanner": protocol._scanner is not None})
     async for _message in ws:
         pass
+
+
+@websocket_view
+async def tried(request: Any, ws: WebSocket) -> None:
+    """Says how many URL patterns its resolver_match lists, before and after the accept."""
+    from django.urls import get_urlconf
+
+    before = len(request.resolver_match.tried)
+    await ws.accept()
+    match = request.resolver_match
+    await ws.send_json({"before": before, "after": len(match.tried), "route": match.route,
+                        "last": [str(p.pattern) for p in match.tried[-1]],
+                        "urlconf": get_urlconf()})
+    async for _message in ws:
+        pass

@@ -22,7 +22,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.handlers import base
 from django.core.handlers.exception import response_for_exception
 from django.core.handlers.wsgi import WSGIHandler
-from django.urls import set_urlconf
+from django.urls import get_urlconf, set_urlconf
 from django.utils.log import log_response
 
 from .. import conf
@@ -116,6 +116,7 @@ class CoreHandler(WSGIHandler):
             self._watchdog = LoopWatchdog(float(threshold))
             self._watchdog.start()
         await lifecycle.run_hooks("STARTUP", self)
+        set_urlconf(settings.ROOT_URLCONF)  # inherited by the server's tasks (get_response_async)
 
     async def shutdown(self) -> None:
         """Run the SHUTDOWN hooks, close the services, then stop the pool."""
@@ -168,7 +169,11 @@ class CoreHandler(WSGIHandler):
 
     async def get_response_async(self, request: Any) -> Any:
         assert self.chain is not None, "call startup() before serving"
-        set_urlconf(settings.ROOT_URLCONF)
+        if get_urlconf() != settings.ROOT_URLCONF:
+            # As Django's handler does; set once at startup for the tasks the server
+            # starts, which inherit it, rather than a fresh asgiref.Local storage per
+            # request, which an idle WebSocket would hold for its life (0.3 KB).
+            set_urlconf(settings.ROOT_URLCONF)
         response = await self.chain.entry(request)
         response._resource_closers.append(request.close)
         if response.status_code >= 400 and not getattr(response, "_has_been_logged", False):
