@@ -43,7 +43,7 @@ def _forget_tried(request: Any) -> None:
     a small list per pattern listed before its route (1.4 KB of the 24.7 KB a
     socket held in make bench's URLconf, more in a project with many URLs).
     """
-    match = getattr(request, "resolver_match", None)
+    match: Any = getattr(request, "resolver_match", None)
     tried = getattr(match, "tried", None)
     if tried is not None and len(tried) > 1:
         match.tried = tried[-1:]
