@@ -217,6 +217,8 @@ async def state(request: Any, ws: WebSocket) -> None:
     await ws.send_json({"cancelled": STATE.get("cancelled", 0),
                         "small_close": STATE.get("small_close"),
                         "client_close": STATE.get("client_close"),
+                        "flood_sent": STATE.get("flood_sent", 0),
+                        "flood_end": STATE.get("flood_end"),
                         "tasks": len(asyncio.all_tasks())})
 
 

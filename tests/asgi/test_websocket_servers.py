@@ -36,6 +36,14 @@ INVALID_UTF8_CLOSE = {"daphne": None, "hypercorn": None, "granian": 1005}
 #: Daphne (autobahn) sends close codes 1000 and 3000-4999 only: 1009 goes as 4009.
 TOO_BIG_CLOSE = {"daphne": 4009}
 
+#: What each server answers an unmasked client frame with; None: it drops the connection.
+UNMASKED_CLOSE: dict[str, set[int | None]] = {"granian": {1005}, "daphne": {None},
+                                              "hypercorn": {None}}
+
+#: Servers whose `websocket.send` never waits for the client: autobahn buffers without bound,
+#: so no send_timeout can see a client that does not read.
+UNBOUNDED_SEND = {"daphne"}
+
 #: Servers that take a POST upgrade as a `websocket` scope, which carries no method.
 POST_UPGRADES = {"granian"}
 
@@ -227,6 +235,42 @@ async def test_invalid_utf8_in_a_text_frame_closes_the_socket(
     code = await _close_code(reader)
     await close_raw(writer)
     assert code == INVALID_UTF8_CLOSE.get(server.name, 1007), code
+    await _settles(client, server, "no task left", lambda s: s["tasks"] <= before["tasks"])
+
+
+async def test_an_unmasked_client_frame_ends_the_socket_and_its_view(
+        server: ASGIServer, client: aiohttp.ClientSession) -> None:
+    # RFC 6455 5.1: the server closes on an unmasked client frame; each server does.
+    before = await _state(client, server)
+    reader, writer = await open_raw(server.port, "/ws/echo/")
+    writer.write(_frame(b"hi", 0x1) + b"\x81\x02hi")  # masked, echoed; then unmasked
+    await writer.drain()
+    code = await _close_code(reader)
+    await close_raw(writer)
+    assert code in UNMASKED_CLOSE.get(server.name, {1002}), code
+    # The view ended, its loop or by cancellation (gunicorn -k asgi cancels it).
+    await _settles(client, server, "no task left", lambda s: s["tasks"] <= before["tasks"])
+
+
+async def test_a_client_that_never_reads_is_dropped_past_the_send_timeout(
+        server: ASGIServer, client: aiohttp.ClientSession) -> None:
+    # The view sends 64 KiB messages (send_timeout 0.5 s) to a client that reads nothing:
+    # once the server's send buffer is full its sends wait, and past the timeout the
+    # client is dropped and the view ends.
+    if server.name in UNBOUNDED_SEND:
+        pytest.xfail(f"{server.name}'s websocket.send never waits: no send buffer to bound")
+    before = await _state(client, server)
+    reader, writer = await open_raw(server.port, "/ws/flood/")
+    try:
+        state = await _settles(client, server, "the view dropped the client",
+                               lambda s: s["flood_end"] is not None
+                               and s["flood_sent"] > before["flood_sent"])
+    finally:
+        await close_raw(writer)
+    assert state["flood_end"] in ("cancelled", "disconnected 1006"), state
+    # Bounded: the view stopped after a buffer's worth, not an ever-growing queue.
+    assert state["flood_sent"] - before["flood_sent"] < 2000, state
+    assert "read nothing for 0.5 s" in server.output()
     await _settles(client, server, "no task left", lambda s: s["tasks"] <= before["tasks"])
 
 
