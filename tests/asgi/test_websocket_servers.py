@@ -248,7 +248,7 @@ async def test_an_unmasked_client_frame_ends_the_socket_and_its_view(
     code = await _close_code(reader)
     await close_raw(writer)
     assert code in UNMASKED_CLOSE.get(server.name, {1002}), code
-    # The view ended, its loop or by cancellation (gunicorn -k asgi cancels it).
+    # The view ended: its loop saw the close, or (gunicorn -k asgi) the server ended its task.
     await _settles(client, server, "no task left", lambda s: s["tasks"] <= before["tasks"])
 
 
