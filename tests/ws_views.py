@@ -1,4 +1,4 @@
-"""WebSocket views for the tests (tests/test_websocket*.py), under /ws/ in tests/urls.py."""
+"""WebSocket views for the tests (tests/websocket/), under /ws/ in tests/urls.py."""
 
 from __future__ import annotations
 

@@ -5,12 +5,12 @@ however many of its sockets joined (feeds.py), and hands each message read
 there to those sockets itself. Measured against a channel per socket read by
 a task per socket (the model before, as Channels consumers have it;
 bench_project/ws_groups.py) by `make bench --only websocket --repeat 2` on
-2026-12-02 (bench/results/WEBSOCKET.md): a group_send to 1,000 sockets of one
-group on two workers took 18 ms at p50 against 47 ms (127 ms for Channels
-consumers on uvicorn), 20 against 71 ms of worker CPU, 4 KB against 380 KB
-of Redis traffic; joining the sockets took 16 Redis commands against 2,366.
-With 250 groups of four: 301 against 324 ms (426 ms), the sender's 250
-group_sends dominating. What arrives:
+2026-12-02 16:01 UTC (bench/results/WEBSOCKET.md): a group_send to 1,000
+sockets of one group on two workers took 22 ms at p50 against 48 ms (157 ms
+for Channels consumers on uvicorn), 27 against 77 ms of worker CPU, 4 KB
+against 380 KB of Redis traffic; joining the sockets took 16 Redis commands
+against 2,460. With 250 groups of four: 245 against 289 ms (322 ms), the
+sender's 250 group_sends dominating. What arrives:
 
 - `{"type": "websocket.send", "text": ...}` or `"bytes"`: sent to the client
   as is, without waking the view. Each socket has its own queue of sends, so

@@ -292,8 +292,9 @@ async def test_a_malformed_handshake_gets_a_4xx(server: ASGIServer,
 
 
 #: What open sockets get when the server is sent SIGTERM. Every server here closes its
-#: connections before lifespan shutdown, so the application's 1001 (test_websocket.py) is
-#: never what the client sees: uvicorn closes with 1012; the others drop the connection.
+#: connections before lifespan shutdown, so the application's 1001
+#: (tests/websocket/test_shutdown.py) is never what the client sees: uvicorn closes with
+#: 1012; the others drop the connection.
 SHUTDOWN_CLOSE = {"uvicorn": 1012, "uvicorn-worker": 1012}
 
 
