@@ -110,7 +110,7 @@ async def test_a_transient_layer_failure_does_not_leave_the_socket_deaf(
         live_server: LiveServer, client: aiohttp.ClientSession) -> None:
     from channels.layers import get_channel_layer
 
-    flaky = {"default": {"BACKEND": "tests.test_websocket_groups.FlakyLayer"}}
+    flaky = {"default": {"BACKEND": "tests.websocket.test_groups.FlakyLayer"}}
     with override_settings(CHANNEL_LAYERS=flaky):
         FlakyLayer.failures = 4
         a, joined = await _join(client, f"{live_server.url}/ws/room/flaky/")
