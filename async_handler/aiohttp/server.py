@@ -21,7 +21,8 @@ from aiohttp.http import SERVER_SOFTWARE as AIOHTTP_SERVER
 from aiohttp.web_protocol import ERROR, RequestHandler
 
 from .environ import PROXY_KEY
-from .protocol import ProtocolHandler, reject
+from .errors import reject
+from .protocol import ProtocolHandler
 
 
 class BodyBytes:
