@@ -79,9 +79,14 @@ async def closes_first(request: Any, ws: WebSocket) -> None:
 
 
 async def _sleeper(request: Any, ws: WebSocket) -> None:
-    """Never reads the socket: only cancellation can end it."""
-    await ws.send_text("ready")
+    """Never reads the socket: only cancellation can end it.
+
+    Counted wherever the cancel lands: the client may read "ready" before the
+    server's send() has returned to the view (granian resolves it from its own
+    thread), so a client that leaves at once can cancel the view inside send_text.
+    """
     try:
+        await ws.send_text("ready")
         await asyncio.sleep(60)
     except asyncio.CancelledError:
         STATE["cancelled"] = STATE.get("cancelled", 0) + 1

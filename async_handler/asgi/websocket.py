@@ -193,7 +193,10 @@ class ASGISocket:
             await send_message(self._send, message)
             return
         try:
-            await asyncio.wait_for(send_message(self._send, message), self._send_timeout)
+            # Not asyncio.wait_for(): on 3.11 it drops a cancel that meets a finished send
+            # (https://github.com/python/cpython/issues/86296), and the view outlives its client.
+            async with asyncio.timeout(self._send_timeout):
+                await send_message(self._send, message)
         except TimeoutError:
             logger.warning("WebSocket client %s read nothing for %s s with the send buffer "
                            "full; dropping it", self._remote, self._send_timeout)

@@ -209,3 +209,38 @@ async def test_a_channels_consumer_runs_unchanged(asgi_app: ASGIApplication,
     ws.disconnect(4002)
     await ws.done()
     await until(lambda: ws_consumers.STATE.get("async_disconnect") == 4002)
+
+
+async def test_a_cancel_that_meets_a_finished_send_is_not_lost() -> None:
+    """A client that leaves as the server finishes a send cancels the view all the same.
+
+    Python 3.11's asyncio.wait_for() returns the result of an inner future that is done
+    by the time its own cancellation runs, and so drops the cancel
+    (https://github.com/python/cpython/issues/86296): granian, which resolves sends
+    from its own thread, left views running after the client had gone.
+    """
+    from async_handler.asgi.websocket import ASGISocket
+    from async_handler.websocket.transport import AcceptOptions
+
+    loop = asyncio.get_running_loop()
+    sent: asyncio.Future[None] = loop.create_future()
+    never: asyncio.Future[dict[str, str]] = loop.create_future()
+    sending = asyncio.Event()
+
+    async def send(message: dict[str, object]) -> None:
+        sending.set()
+        await sent
+
+    async def receive() -> dict[str, str]:
+        return await never
+
+    options = AcceptOptions(None, None, 0, False, send_timeout=30)
+    socket = ASGISocket(receive, send, asyncio.current_task(), "127.0.0.1", options)  # type: ignore[arg-type]
+    view = asyncio.ensure_future(socket.send_text("ready"))
+    await sending.wait()
+    sent.set_result(None)  # the server finishes the send...
+    view.cancel()  # ...as the client's disconnect cancels the view, in one loop iteration
+    with pytest.raises(asyncio.CancelledError):
+        await view
+    await socket.stop()
+    never.cancel()
