@@ -66,9 +66,9 @@ class ResponseSink(Protocol):
         """Close the connection once the response is sent, where the transport allows."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Exchange:
-    """One request as the core sees it."""
+    """One request as the core sees it (slotted: an open WebSocket holds it for its life)."""
 
     #: The WSGI-style META of the request (CONTENT_TYPE, CONTENT_LENGTH, ...).
     meta: dict[str, Any]

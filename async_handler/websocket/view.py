@@ -18,7 +18,7 @@ import functools
 import logging
 from typing import Any, Awaitable, Callable
 
-from asgiref.sync import iscoroutinefunction
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 
@@ -137,8 +137,11 @@ def websocket_view(view: View | None = None, /, *, heartbeat: Any = DEFAULT,
             raise TypeError(f"@websocket_view needs an async def view, not {view!r}")
 
         @functools.wraps(view)
-        async def websocket(request: Any, *args: Any, **kwargs: Any) -> Any:
-            return await _serve(view, options, request, args, kwargs)
+        def websocket(request: Any, *args: Any, **kwargs: Any) -> Awaitable[Any]:
+            # _serve's coroutine itself: a frame of our own would live as long as the socket.
+            return _serve(view, options, request, args, kwargs)
+
+        markcoroutinefunction(websocket)
 
         # Only GET upgrades, and a POST is refused with 405 before the view runs.
         websocket.csrf_exempt = True  # type: ignore[attr-defined]
