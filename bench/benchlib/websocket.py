@@ -70,7 +70,7 @@ def run(
         for phase in phases:
             for rep in range(ws.repeat):
                 for st in stacks:
-                    if phase != "fanout" and st.echo_path is None:
+                    if (st.echo_path if phase != "fanout" else st.fanout_path) is None:
                         continue
                     workers = 2 if phase == "fanout" else 1
                     print(

@@ -20,7 +20,9 @@ MEM_HEAD = [
     "sockets",
     "KB per socket",
     "x channels",
+    "KB over aiohttp-bare",
 ]
+FLOOR = "aiohttp-bare"  # ws_stacks.py: aiohttp's own cost per socket, without Django
 FAN_HEAD = [
     "groups",
     "stack",
@@ -73,12 +75,14 @@ def echo_rows(results: Results, names: list[str]) -> list[list[str]]:
 
 def memory_rows(results: Results, names: list[str]) -> list[list[str]]:
     ref = _get(results, PEER, "memory", "kb_per_socket")
+    floor = _get(results, FLOOR, "memory", "kb_per_socket")
     rows = []
     for st in names:
         cell = results.get(st, {}).get("memory")
         if not cell or "error" in cell:
             continue
         ratio = f"{cell['kb_per_socket'] / ref:.2f}x" if ref and st != PEER else ""
+        over = f"{cell['kb_per_socket'] - floor:+.1f}" if floor is not None and st != FLOOR else ""
         rows.append(
             [
                 st,
@@ -87,6 +91,7 @@ def memory_rows(results: Results, names: list[str]) -> list[list[str]]:
                 f"{cell['sockets']:,}",
                 f"{cell['kb_per_socket']:.1f}",
                 ratio,
+                over,
             ]
         )
     return rows

@@ -43,6 +43,10 @@ NOTES = [
     "layer channel per socket, read by a task per socket (the model before feeds.py), to "
     "measure against the channel per group per worker that `async_handler/websocket/` "
     "implements.",
+    "- `aiohttp-bare` (`benchlib/bare_ws.py`) is the floor: an echo in a bare aiohttp "
+    "WebSocketResponse with our defaults (pings every 20 s, 1 MiB cap, permessage-deflate), "
+    "no Django, on gunicorn's `aiohttp.GunicornWebWorker`. Its KB per socket is what aiohttp "
+    "itself costs; `KB over aiohttp-bare` is what Django and this package add.",
 ]
 
 

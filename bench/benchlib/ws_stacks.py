@@ -19,9 +19,10 @@ class WsStack:
     label: str
     server: str  # "gunicorn" (our worker class in `worker`) or "uvicorn"
     echo_path: str | None
-    fanout_path: str
+    fanout_path: str | None  # None: no fan-out phase (the bare aiohttp floor)
     message_type: str  # what the sender's group_send carries
     worker: str = "async_handler.worker.AiohttpWorker"
+    app: str = "bench_project.wsgi_async"
     ours: bool = True
     requires: tuple[str, ...] = ()
 
@@ -57,7 +58,7 @@ def _argv(st: WsStack, workers: int) -> Callable[[int], list[str]]:
             sys.executable,
             "-m",
             "gunicorn",
-            "bench_project.wsgi_async",
+            st.app,
             "-k",
             st.worker,
             "--bind",
@@ -115,6 +116,18 @@ WS_STACKS: tuple[WsStack, ...] = (
         "/ws/fanout-socket/",
         "websocket.send",
         requires=OURS_NEEDS,
+    ),
+    # No Django: what aiohttp's request handler and WebSocketResponse cost on their own.
+    WsStack(
+        "aiohttp-bare",
+        "bare aiohttp WebSocketResponse echo, no Django (gunicorn GunicornWebWorker): the floor",
+        "gunicorn",
+        "/ws/echo/",
+        None,
+        "",
+        worker="aiohttp.GunicornWebWorker",
+        app="benchlib.bare_ws:app",
+        ours=False,
     ),
     WsStack(
         "channels",
