@@ -18,7 +18,7 @@ import functools
 import logging
 from typing import Any, Awaitable, Callable
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import iscoroutinefunction
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 
@@ -136,12 +136,13 @@ def websocket_view(view: View | None = None, /, *, heartbeat: Any = DEFAULT,
         if not iscoroutinefunction(view):
             raise TypeError(f"@websocket_view needs an async def view, not {view!r}")
 
+        # An async def, not a function returning _serve's coroutine (one frame less per
+        # idle socket): markcoroutinefunction's marker would be copied by functools.wraps
+        # onto a sync decorator above it (Django 4.2's login_required), whose refusal
+        # would then be awaited.
         @functools.wraps(view)
-        def websocket(request: Any, *args: Any, **kwargs: Any) -> Awaitable[Any]:
-            # _serve's coroutine itself: a frame of our own would live as long as the socket.
-            return _serve(view, options, request, args, kwargs)
-
-        markcoroutinefunction(websocket)
+        async def websocket(request: Any, *args: Any, **kwargs: Any) -> Any:
+            return await _serve(view, options, request, args, kwargs)
 
         # Only GET upgrades, and a POST is refused with 405 before the view runs.
         websocket.csrf_exempt = True  # type: ignore[attr-defined]
