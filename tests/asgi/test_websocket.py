@@ -12,6 +12,8 @@ from asgiref.sync import sync_to_async
 from django.test import override_settings
 
 from async_handler.asgi import ASGIApplication
+from async_handler.asgi.websocket import ASGISocket
+from async_handler.websocket.transport import AcceptOptions
 from tests import ws_consumers, ws_views
 from tests.asgi.driver import Socket, ws_scope
 from tests.ws_support import login_cookie, until
@@ -219,9 +221,6 @@ async def test_a_cancel_that_meets_a_finished_send_is_not_lost() -> None:
     (https://github.com/python/cpython/issues/86296): granian, which resolves sends
     from its own thread, left views running after the client had gone.
     """
-    from async_handler.asgi.websocket import ASGISocket
-    from async_handler.websocket.transport import AcceptOptions
-
     loop = asyncio.get_running_loop()
     sent: asyncio.Future[None] = loop.create_future()
     never: asyncio.Future[dict[str, str]] = loop.create_future()
@@ -236,11 +235,11 @@ async def test_a_cancel_that_meets_a_finished_send_is_not_lost() -> None:
 
     options = AcceptOptions(None, None, 0, False, send_timeout=30)
     socket = ASGISocket(receive, send, asyncio.current_task(), "127.0.0.1", options)  # type: ignore[arg-type]
-    view = asyncio.ensure_future(socket.send_text("ready"))
+    sending_view = asyncio.ensure_future(socket.send_text("ready"))
     await sending.wait()
     sent.set_result(None)  # the server finishes the send...
-    view.cancel()  # ...as the client's disconnect cancels the view, in one loop iteration
+    sending_view.cancel()  # ...as the client's disconnect cancels the view, in one loop turn
     with pytest.raises(asyncio.CancelledError):
-        await view
+        await sending_view
     await socket.stop()
     never.cancel()
