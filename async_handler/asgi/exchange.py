@@ -9,7 +9,6 @@ waits for `http.disconnect` and cancels the request's task, view included.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import IO, Any, AsyncIterator, Awaitable, Callable, Mapping
 from urllib.parse import unquote_to_bytes
 
@@ -27,6 +26,7 @@ except ImportError:  # Django 4.2: a method of ASGIHandler, with the same rule
 
 from ..core.exchange import BadRequest, Exchange
 from .response import ASGISink
+from .tasks import cancel_and_wait
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -128,9 +128,7 @@ class Receiver:
             self.starting = None
         listener, self.listener = self.listener, None
         if listener is not None and not listener.done():
-            listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listener
+            await cancel_and_wait(listener)
 
 
 def build_exchange(scope: dict[str, Any], receiver: Receiver, send: Send) -> Exchange:

@@ -17,6 +17,7 @@ import logging
 from typing import Any, Awaitable, Callable
 
 from ..websocket.transport import AcceptOptions, Frame
+from .tasks import cancel_and_wait
 
 logger = logging.getLogger("async_handler.websocket")
 
@@ -238,9 +239,7 @@ class ASGISocket:
         """Stop reading: the application is done with the socket."""
         if self._close_timer is not None:
             self._close_timer.cancel()
-        self._listener.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._listener
+        await cancel_and_wait(self._listener)
 
 
 def _too_large(data: str | bytes, limit: int) -> bool:
