@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.signals import request_finished, request_started
 from django.http import HttpResponse
+from django.urls import get_urlconf
 
 from async_handler.websocket import WebSocket, WebSocketDisconnect, websocket_view
 
@@ -272,8 +273,6 @@ async def released(request: Any, ws: WebSocket) -> None:
 @websocket_view
 async def tried(request: Any, ws: WebSocket) -> None:
     """Says how many URL patterns its resolver_match lists, before and after the accept."""
-    from django.urls import get_urlconf
-
     before = len(request.resolver_match.tried)
     await ws.accept()
     match = request.resolver_match

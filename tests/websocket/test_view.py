@@ -163,7 +163,6 @@ async def test_an_accepted_socket_lets_go_of_the_connections_http_parsing(
         await ws.send_str("still open")
 
 
-
 async def test_an_accepted_socket_keeps_only_the_matched_entry_of_resolver_match_tried(
         live_server: LiveServer, client: aiohttp.ClientSession) -> None:
     # Django lists every pattern tried before the match, for the DEBUG 404 page; an
